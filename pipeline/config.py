@@ -1,0 +1,86 @@
+"""All configuration in one place: environment variables, then `.streamlit/secrets.toml`, then defaults.
+
+Each setting is read from the environment variable named in `Settings` (upper case), else from
+the same key in lower case in `.streamlit/secrets.toml`, else its default.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRETS_FILE = ROOT / ".streamlit" / "secrets.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob Podbrief reads; see the README's Configuration table."""
+
+    podbrief_db: str = str(ROOT / "data" / "lancedb")
+    podbrief_whisper_model: str = ""  # empty: the bundled tiny.en model
+    podbrief_whisper_beam: int = 5
+    podbrief_asr_threads: int = 0  # 0: all cores
+    podbrief_vad: bool = True
+    podbrief_max_audio_mb: int = 300
+    podbrief_keep_audio: bool = False
+    podbrief_audio_dir: str = str(ROOT / "data" / "audio")
+    podbrief_http_timeout: float = 30.0
+    podbrief_max_attempts: int = 4
+    podbrief_retry_base_s: float = 600.0  # backoff doubles per failed attempt
+    podbrief_max_new: int = 10
+    openai_api_key: str = ""
+    openai_base_url: str = ""
+    podbrief_llm_model: str = "gpt-4o-mini"
+    podbrief_embed_model: str = ""  # empty: the bundled MiniLM; else an OpenAI-compatible model name
+    podbrief_insights_per_min: float = 0.2  # about one per five minutes
+    podbrief_insights_min: int = 2
+    podbrief_insights_max: int = 12
+    editor_password: str = ""
+
+    @property
+    def llm_configured(self) -> bool:
+        """True when an OpenAI-compatible endpoint or key is configured."""
+        return bool(self.openai_api_key or self.openai_base_url)
+
+
+def _secrets() -> dict[str, object]:
+    if not SECRETS_FILE.exists():
+        return {}
+    with SECRETS_FILE.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def _coerce(raw: object, default: object) -> object:
+    if isinstance(default, bool):
+        return str(raw).strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)  # type: ignore[arg-type]
+    if isinstance(default, float):
+        return float(raw)  # type: ignore[arg-type]
+    return str(raw)
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Read the settings now (environment first, then secrets.toml); keyword overrides win."""
+    secrets = _secrets()
+    values: dict[str, object] = {}
+    for f in fields(Settings):
+        default = f.default
+        if f.name in overrides and overrides[f.name] is not None:
+            values[f.name] = overrides[f.name]
+            continue
+        raw = os.environ.get(f.name.upper(), secrets.get(f.name))
+        if raw is None or raw == "":
+            continue
+        try:
+            values[f.name] = _coerce(raw, default)
+        except ValueError as exc:
+            from .errors import PodbriefError
+
+            raise PodbriefError(
+                f"{f.name.upper()}={raw!r} is not a valid {type(default).__name__}. Fix it in the environment or .streamlit/secrets.toml."
+            ) from exc
+    return Settings(**values)

@@ -1,0 +1,37 @@
+"""Errors Podbrief raises; every message says what failed, on which item, and what to do next."""
+
+
+class PodbriefError(Exception):
+    """Base class of every error Podbrief raises on purpose."""
+
+
+class FeedError(PodbriefError):
+    """A feed could not be fetched or parsed."""
+
+
+class DownloadError(PodbriefError):
+    """An enclosure or transcript could not be downloaded or is not what it claims to be."""
+
+
+class TranscriptError(PodbriefError):
+    """A publisher transcript could not be parsed."""
+
+
+class TranscriptionError(PodbriefError):
+    """Audio could not be transcribed."""
+
+
+class ExtractionError(PodbriefError):
+    """Insights could not be extracted from a transcript."""
+
+
+class EmbeddingError(PodbriefError):
+    """Text could not be embedded, or vectors of another model or dimension were mixed."""
+
+
+class StoreError(PodbriefError):
+    """The LanceDB store could not be read or written."""
+
+
+class LockedError(PodbriefError):
+    """Another ingestion run holds the lock."""

@@ -1,0 +1,87 @@
+"""Plain dataclasses passed between the pipeline stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One timed piece of a transcript."""
+
+    start_s: float
+    end_s: float
+    text: str
+    speaker: str | None = None
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """A whole transcript: its segments and where it came from."""
+
+    segments: list[Segment]
+    source: str  # "publisher" or "asr"
+    format: str  # "vtt", "srt", "json", "html", "text", "markdown" or the ASR model name
+    language: str | None = None
+
+    @property
+    def duration_s(self) -> float:
+        """End of the last segment, in seconds."""
+        return max((s.end_s for s in self.segments), default=0.0)
+
+    @property
+    def text(self) -> str:
+        """All segment text joined by spaces."""
+        return " ".join(s.text for s in self.segments)
+
+
+@dataclass(frozen=True)
+class TranscriptLink:
+    """A `<podcast:transcript>` offered by a feed item."""
+
+    url: str
+    type: str
+    language: str | None = None
+
+
+@dataclass
+class FeedItem:
+    """One episode as read from a feed, before it is stored."""
+
+    episode_id: str
+    title: str
+    published: str | None  # ISO 8601 UTC, or None when the feed gives no usable date
+    audio_url: str | None
+    audio_type: str | None
+    audio_length: int | None
+    duration_s: float | None
+    guid: str | None
+    link: str | None
+    description: str = ""
+    transcripts: list[TranscriptLink] = field(default_factory=list)
+
+
+@dataclass
+class ParsedFeed:
+    """A feed as read: its channel metadata and items."""
+
+    title: str
+    author: str
+    image: str | None
+    language: str | None
+    link: str | None
+    new_feed_url: str | None
+    blocked: bool
+    items: list[FeedItem]
+
+
+@dataclass(frozen=True)
+class ExtractedInsight:
+    """One insight as an extractor produced it, before it is embedded and stored."""
+
+    text: str
+    quote: str
+    start_s: float
+    end_s: float
+    score: float
+    extractor: str
