@@ -1,0 +1,1 @@
+"""Podbrief pipeline: feeds to transcripts to insights to the daily brief."""

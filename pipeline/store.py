@@ -1,0 +1,269 @@
+"""The LanceDB store: the only module that imports lancedb.
+
+Tables (see DESIGN.md): feeds, episodes, segments, insights, topics, briefs, and meta (embedding model
+and dimension). Rows are plain dicts; every write is an upsert or an insert-if-absent keyed by a stable
+id, so re-running any stage duplicates nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from .errors import EmbeddingError, StoreError
+
+log = logging.getLogger(__name__)
+
+STR, F64, I64, BOOL = pa.string(), pa.float64(), pa.int64(), pa.bool_()
+STRS = pa.list_(pa.string())
+
+SCHEMAS: dict[str, pa.Schema] = {
+    "feeds": pa.schema(
+        [
+            ("feed_id", STR), ("url", STR), ("title", STR), ("author", STR), ("image", STR), ("language", STR),
+            ("link", STR), ("etag", STR), ("last_modified", STR), ("last_polled", STR), ("last_error", STR),
+            ("weight", F64), ("blocked", BOOL), ("added_at", STR), ("moved_from", STR),
+        ]
+    ),
+    "episodes": pa.schema(
+        [
+            ("episode_id", STR), ("feed_id", STR), ("guid", STR), ("title", STR), ("published", STR),
+            ("audio_url", STR), ("audio_type", STR), ("audio_length", I64), ("duration_s", F64), ("link", STR),
+            ("description", STR), ("transcripts", STR), ("transcript_source", STR), ("transcript_format", STR),
+            ("status", STR), ("failed_stage", STR), ("error", STR), ("attempts", I64), ("next_attempt_at", STR),
+            ("extractor", STR), ("extract_note", STR), ("tokens", I64), ("created_at", STR), ("updated_at", STR),
+        ]
+    ),
+    "segments": pa.schema(
+        [
+            ("segment_id", STR), ("episode_id", STR), ("feed_id", STR), ("idx", I64), ("start_s", F64),
+            ("end_s", F64), ("text", STR), ("speaker", STR),
+        ]
+    ),
+    "topics": pa.schema(
+        [
+            ("topic_id", STR), ("label", STR), ("keywords", STRS), ("size", I64), ("centroid", pa.list_(pa.float32())),
+            ("updated_at", STR),
+        ]
+    ),
+    "briefs": pa.schema(
+        [
+            ("date", STR), ("insight_ids", STRS), ("pins", STRS), ("excludes", STRS), ("order", STRS),
+            ("edits", STR), ("notes", STR), ("weights", STR), ("status", STR), ("editor", STR),
+            ("updated_at", STR), ("published_at", STR),
+        ]
+    ),
+    "meta": pa.schema([("key", STR), ("value", STR)]),
+}
+KEYS = {
+    "feeds": "feed_id", "episodes": "episode_id", "segments": "segment_id", "insights": "insight_id",
+    "topics": "topic_id", "briefs": "date", "meta": "key",
+}
+SCALAR_INDEXES = {"episodes": ["episode_id", "status", "feed_id"], "insights": ["insight_id", "feed_id", "published"]}
+
+
+def insights_schema(dim: int) -> pa.Schema:
+    """Schema of the insights table for vectors of `dim` floats."""
+    return pa.schema(
+        [
+            ("insight_id", STR), ("episode_id", STR), ("feed_id", STR), ("published", STR), ("text", STR),
+            ("quote", STR), ("start_s", F64), ("end_s", F64), ("extractor", STR), ("score", F64),
+            ("vector", pa.list_(pa.float32(), dim)), ("topic_id", STR), ("x", F64), ("y", F64), ("created_at", STR),
+        ]
+    )
+
+
+def now_iso() -> str:
+    """The current UTC time as ISO 8601, to the second."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def sql_in(column: str, values: Iterable[str]) -> str:
+    """A safe SQL `column IN (...)` filter over string values."""
+    vals = list(values)
+    if not vals:
+        return "false"
+    return f"{column} IN ({', '.join(_quote(v) for v in vals)})"
+
+
+def sql_eq(column: str, value: str) -> str:
+    """A safe SQL equality filter over a string value."""
+    return f"{column} = {_quote(value)}"
+
+
+class Store:
+    """A LanceDB database folder with Podbrief's tables."""
+
+    def __init__(self, path: str | Path) -> None:
+        import lancedb
+
+        self.path = Path(path)
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            # interval 0: every read sees writes made by other processes (ingestion beside the dashboard).
+            self.db = lancedb.connect(str(self.path), read_consistency_interval=timedelta(0))
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise StoreError(f"Cannot open the store at {self.path}: {exc}. Check the path and its permissions.") from exc
+        self._tables: dict[str, Any] = {}
+
+    # -- tables -------------------------------------------------------------------------------------
+    def table(self, name: str, *, create: bool = True) -> Any | None:
+        """The named table, created empty on first use (insights once a dimension is known)."""
+        if name in self._tables:
+            return self._tables[name]
+        if name in self.db.list_tables().tables:
+            tbl = self.db.open_table(name)
+        elif not create:
+            return None
+        else:
+            schema = SCHEMAS.get(name)
+            if schema is None:
+                return None
+            tbl = self.db.create_table(name, schema=schema, exist_ok=True)
+        self._tables[name] = tbl
+        return tbl
+
+    def rows(self, name: str, where: str | None = None, *, columns: Sequence[str] | None = None) -> list[dict]:
+        """All rows of a table matching an SQL filter."""
+        tbl = self.table(name, create=False)
+        if tbl is None:
+            return []
+        query = tbl.search()
+        if where:
+            query = query.where(where)
+        if columns:
+            query = query.select(list(columns))
+        return query.limit(None).to_arrow().to_pylist()
+
+    def count(self, name: str, where: str | None = None) -> int:
+        """How many rows of a table match an SQL filter."""
+        tbl = self.table(name, create=False)
+        return 0 if tbl is None else tbl.count_rows(where)
+
+    def upsert(self, name: str, rows: list[dict], *, insert_only: bool = False) -> None:
+        """Insert rows, updating those whose key exists (or leaving them alone with insert_only)."""
+        if not rows:
+            return
+        tbl = self.table(name)
+        schema = tbl.schema
+        full = [{f.name: row.get(f.name) for f in schema} for row in rows]
+        data = pa.Table.from_pylist(full, schema=schema)
+        builder = tbl.merge_insert(KEYS[name])
+        if not insert_only:
+            builder = builder.when_matched_update_all()
+        builder.when_not_matched_insert_all().execute(data)
+
+    def update(self, name: str, key: str, values: dict[str, Any]) -> None:
+        """Set some columns of the row whose key is `key`."""
+        self.update_many(name, [{KEYS[name]: key, **values}])
+
+    def update_many(self, name: str, rows: list[dict]) -> None:
+        """Set the given columns on existing rows (matched by key); other columns are kept."""
+        if not rows:
+            return
+        tbl = self.table(name)
+        cols = list(rows[0].keys())
+        schema = pa.schema([tbl.schema.field(c) for c in cols])
+        data = pa.Table.from_pylist(rows, schema=schema)
+        tbl.merge_insert(KEYS[name]).when_matched_update_all().execute(data)
+
+    def delete(self, name: str, where: str) -> None:
+        """Delete the rows matching an SQL filter."""
+        tbl = self.table(name, create=False)
+        if tbl is not None:
+            tbl.delete(where)
+
+    # -- meta and vectors ---------------------------------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        """A value from the meta table."""
+        rows = self.rows("meta", sql_eq("key", key))
+        return rows[0]["value"] if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a value in the meta table."""
+        self.upsert("meta", [{"key": key, "value": value}])
+
+    def insights_table(self, model: str, dim: int) -> Any:
+        """The insights table for vectors of this model; refuses to mix models or dimensions."""
+        stored = self.meta("embedding")
+        if stored:
+            info = json.loads(stored)
+            if info["model"] != model or info["dim"] != dim:
+                raise EmbeddingError(
+                    f"The store holds {info['model']} vectors ({info['dim']}-d) but the embedder is {model} ({dim}-d). "
+                    "Run `python -m pipeline reembed` to rebuild the vectors, or switch PODBRIEF_EMBED_MODEL back."
+                )
+        tbl = self.table("insights", create=False)
+        if tbl is None:
+            tbl = self.db.create_table("insights", schema=insights_schema(dim), exist_ok=True)
+            self._tables["insights"] = tbl
+            self.set_meta("embedding", json.dumps({"model": model, "dim": dim}))
+        return tbl
+
+    def replace_insights_table(self, rows: list[dict], model: str, dim: int) -> None:
+        """Rewrite the whole insights table (after a change of embedding model)."""
+        data = pa.Table.from_pylist(rows, schema=insights_schema(dim))
+        self.db.create_table("insights", data=data, mode="overwrite")
+        self._tables.pop("insights", None)
+        self.set_meta("embedding", json.dumps({"model": model, "dim": dim}))
+
+    def vector_search(
+        self, vector: np.ndarray, *, where: str | None = None, limit: int = 10, columns: Sequence[str] | None = None
+    ) -> list[dict]:
+        """Nearest insights by cosine distance (`_distance` in each row), prefiltered by an SQL filter."""
+        tbl = self.table("insights", create=False)
+        if tbl is None:
+            return []
+        query = tbl.search(np.asarray(vector, dtype=np.float32), vector_column_name="vector").distance_type("cosine")
+        if where:
+            query = query.where(where, prefilter=True)
+        if columns:
+            query = query.select([*columns, "_distance"] if "_distance" not in columns else list(columns))
+        return query.limit(limit).to_arrow().to_pylist()
+
+    def text_search(self, name: str, text: str, *, limit: int = 20, where: str | None = None) -> list[dict]:
+        """Full-text search over a table's `text` column (`_score` in each row)."""
+        tbl = self.table(name, create=False)
+        if tbl is None or tbl.count_rows() == 0:
+            return []
+        if not any(idx.index_type == "FTS" for idx in tbl.list_indices()):
+            tbl.create_fts_index("text", replace=True)
+        query = tbl.search(text, query_type="fts")
+        if where:
+            query = query.where(where, prefilter=True)
+        return query.limit(limit).to_arrow().to_pylist()
+
+    def optimize(self) -> None:
+        """Compact tables, refresh full-text and scalar indexes, and index vectors once the table is large."""
+        for name, cols in SCALAR_INDEXES.items():
+            tbl = self.table(name, create=False)
+            if tbl is None or tbl.count_rows() == 0:
+                continue
+            existing = {c for idx in tbl.list_indices() for c in idx.columns}
+            for col in cols:
+                if col not in existing:
+                    tbl.create_scalar_index(col, index_type="BITMAP" if col in {"status", "feed_id"} else "BTREE")
+        for name in ("insights", "segments"):
+            tbl = self.table(name, create=False)
+            if tbl is not None and tbl.count_rows():
+                tbl.create_fts_index("text", replace=True)
+        for tbl in list(self._tables.values()):
+            tbl.optimize(cleanup_older_than=timedelta(days=1))
+
+
+@cache
+def open_store(path: str) -> Store:
+    """The Store for a folder, opened once per process."""
+    return Store(path)
