@@ -81,6 +81,7 @@ def get_settings(**overrides: object) -> Settings:
             from .errors import PodbriefError
 
             raise PodbriefError(
-                f"{f.name.upper()}={raw!r} is not a valid {type(default).__name__}. Fix it in the environment or .streamlit/secrets.toml."
+                f"{f.name.upper()}={raw!r} is not a valid {type(default).__name__}. "
+                "Fix it in the environment or .streamlit/secrets.toml."
             ) from exc
     return Settings(**values)
