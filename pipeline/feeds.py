@@ -1,0 +1,203 @@
+"""Reading podcast feeds: feedparser for the bulk, a small scan for the Podcasting 2.0 tags it drops.
+
+feedparser keeps only the last `<podcast:transcript>` of an item and loses the text of `<podcast:block>`,
+so those two are read from the raw XML as well.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import html
+import logging
+import re
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import PurePosixPath
+from urllib.parse import urljoin, urlparse
+
+from .errors import FeedError
+from .models import FeedItem, ParsedFeed, TranscriptLink
+
+log = logging.getLogger(__name__)
+
+PODCAST_NS = "https://podcastindex.org/namespace/1.0"
+DESCRIPTION_CHARS = 2000
+_ATTR = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_ITEM = re.compile(r"<item\b[^>]*>(.*?)</item\s*>", re.S | re.I)
+_ROOT_CLOSE = re.compile(rb"</(?:[\w-]+:)?(?:rss|feed|RDF)\s*>\s*$", re.I)
+
+
+def feed_id_for(url: str) -> str:
+    """The stable id of a feed: a short hash of the URL it was first added under."""
+    return hashlib.sha1(url.strip().encode()).hexdigest()[:16]
+
+
+def episode_id_for(feed_id: str, guid: str | None, audio_url: str | None, link: str | None, title: str) -> str:
+    """The stable id of an episode: from its guid, else its enclosure URL (then link, then title)."""
+    key = guid or audio_url or link or title
+    return hashlib.sha1(f"{feed_id}|{key}".encode()).hexdigest()[:16]
+
+
+def parse_feed(content: bytes, url: str, *, feed_id: str | None = None) -> ParsedFeed:
+    """Parse a feed document fetched from `url` into channel metadata and items; raises FeedError."""
+    import feedparser
+
+    _reject_hostile(content, url)
+    # feedparser flags a document served without a content type; feeds from files have none.
+    doc = feedparser.parse(content, response_headers={"content-location": url, "content-type": "application/xml"})
+    channel = doc.get("feed", {})
+    entries = doc.get("entries", [])
+    if not entries and (not doc.get("version") or (doc.get("bozo") and not channel.get("title"))):
+        raise FeedError(_unreadable(content, url, doc.get("bozo_exception")))
+    if doc.get("bozo") and not _ROOT_CLOSE.search(content.rstrip()):
+        raise FeedError(
+            f"Feed {url} is truncated: the document ends before its closing tag ({doc.get('bozo_exception')}). "
+            "It will be fetched again on the next run; if it stays truncated, tell the publisher."
+        )
+    if doc.get("bozo"):
+        log.info("feed %s is not strict XML (%s); read it leniently", url, doc.get("bozo_exception"))
+    text = content.decode(doc.get("encoding") or "utf-8", errors="replace")
+    prefix = _podcast_prefix(text)
+    raw_items = _ITEM.findall(text)
+    fid = feed_id or feed_id_for(url)
+    items = [
+        _item(entry, url, fid, raw_items[i] if len(raw_items) == len(entries) else None, prefix)
+        for i, entry in enumerate(entries)
+    ]
+    _split_shared_ids(items, fid)
+    return ParsedFeed(
+        title=_text(channel.get("title")) or url,
+        author=_text(channel.get("author") or channel.get("itunes_author")),
+        image=(channel.get("image") or {}).get("href") or None,
+        language=channel.get("language") or None,
+        link=channel.get("link") or None,
+        new_feed_url=(channel.get("itunes_new-feed-url") or "").strip() or None,
+        blocked=_blocked(text, prefix, channel),
+        items=items,
+    )
+
+
+def _split_shared_ids(items: list[FeedItem], feed_id: str) -> None:
+    """Real feeds sometimes give two different episodes one guid; those are told apart by title as well."""
+    seen = Counter(i.episode_id for i in items)
+    for item in items:
+        if seen[item.episode_id] > 1:
+            item.episode_id = episode_id_for(feed_id, f"{item.guid}|{item.title}", None, None, item.title)
+
+
+def _reject_hostile(content: bytes, url: str) -> None:
+    head = content[:20000]
+    if b"<!ENTITY" in head.upper():
+        raise FeedError(
+            f"Feed {url} declares its own XML entities, the shape of an entity-expansion ('billion laughs') attack; "
+            "it was not parsed. Remove the feed, or ask the publisher to drop the DOCTYPE."
+        )
+
+
+def _unreadable(content: bytes, url: str, exc: object) -> str:
+    head = content[:2048].lstrip().lower()
+    if not head:
+        return f"Feed {url} is empty. Check the URL."
+    if head.startswith((b"<!doctype html", b"<html")):
+        return f"{url} is a web page, not a feed. Find the RSS link on that page (often /feed or /rss) and add that instead."
+    if not head.startswith(b"<"):
+        return f"{url} is not XML, so it is not a feed ({exc}). Check the URL."
+    return f"{url} is not an RSS or Atom feed: {exc}. Check the URL."
+
+
+def _podcast_prefix(text: str) -> str:
+    match = re.search(r'xmlns:([\w-]+)\s*=\s*["\']' + re.escape(PODCAST_NS) + r'/?["\']', text)
+    return match.group(1) if match else "podcast"
+
+
+def _blocked(text: str, prefix: str, channel: dict) -> bool:
+    before_items = text.split("<item", 1)[0]
+    for attrs, value in re.findall(rf"<{prefix}:block\b([^>]*)>\s*([^<]*?)\s*<", before_items, re.I):
+        if "id=" not in attrs and value.lower() == "yes":
+            return True
+    return str(channel.get("itunes_block", "")).strip().lower() in {"1", "yes", "true"}
+
+
+def _item(entry: dict, base: str, feed_id: str, raw: str | None, prefix: str) -> FeedItem:
+    enclosure = next(iter(entry.get("enclosures") or []), None) or _media_content(entry)
+    href = (enclosure.get("href") or enclosure.get("url") or "").strip()
+    audio_url = urljoin(base, href) if href else None
+    guid = (entry.get("id") or "").strip() or None
+    link = entry.get("link") or None
+    title = _text(entry.get("title")) or _title_from_url(audio_url) or "(untitled episode)"
+    transcripts = _transcripts(raw, base, prefix) if raw is not None else _transcripts_from(entry, base)
+    return FeedItem(
+        episode_id=episode_id_for(feed_id, guid, audio_url, link, title),
+        title=title,
+        published=_published(entry),
+        audio_url=audio_url,
+        audio_type=enclosure.get("type") or None,
+        audio_length=_int(enclosure.get("length") or enclosure.get("filesize")),
+        duration_s=_duration(entry.get("itunes_duration")),
+        guid=guid or audio_url,
+        link=link,
+        description=_text(entry.get("summary"))[:DESCRIPTION_CHARS],
+        transcripts=transcripts,
+    )
+
+
+def _media_content(entry: dict) -> dict:
+    """The first audio or video `<media:content>` (Media RSS feeds carry no `<enclosure>`)."""
+    media = [m for m in entry.get("media_content") or [] if str(m.get("type", "")).startswith(("audio/", "video/"))]
+    return media[0] if media else {}
+
+
+def _title_from_url(url: str | None) -> str:
+    return PurePosixPath(urlparse(url).path).stem if url else ""
+
+
+def _transcripts(raw: str, base: str, prefix: str) -> list[TranscriptLink]:
+    links = []
+    for attrs in re.findall(rf"<{prefix}:transcript\b([^>]*)>", raw, re.I):
+        values = {k.lower(): html.unescape(a or b) for k, a, b in _ATTR.findall(attrs)}
+        if values.get("url"):
+            links.append(TranscriptLink(urljoin(base, values["url"].strip()), values.get("type", ""), values.get("language")))
+    return links
+
+
+def _transcripts_from(entry: dict, base: str) -> list[TranscriptLink]:
+    tag = entry.get("podcast_transcript") or {}
+    return [TranscriptLink(urljoin(base, tag["url"]), tag.get("type", ""), tag.get("language"))] if tag.get("url") else []
+
+
+def _published(entry: dict) -> str | None:
+    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    if not parsed:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(parsed), UTC).isoformat()
+    except (OverflowError, ValueError):
+        return None
+
+
+def _duration(value: object) -> float | None:
+    if not value:
+        return None
+    parts = str(value).strip().split(":")
+    try:
+        seconds = 0.0
+        for part in parts:
+            seconds = seconds * 60 + float(part)
+    except ValueError:
+        return None
+    return seconds if seconds > 0 else None
+
+
+def _int(value: object) -> int | None:
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
+
+
+def _text(value: object) -> str:
+    if not value:
+        return ""
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", str(value)))).strip()

@@ -1,0 +1,245 @@
+"""The ingestion run: poll feeds, get transcripts (publisher or ASR), extract and embed insights.
+
+Each step commits on its own and the episode's state moves only after its rows are written, so a run
+killed at any moment (even `kill -9`) is finished by the next one without losing or duplicating rows.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from .catalog import add_feeds
+from .config import Settings, get_settings
+from .embed import embed, embedding_model
+from .errors import DownloadError, LockedError, PodbriefError, TranscriptError
+from .extract import extract
+from .http import download, fetch
+from .models import Segment, Transcript, TranscriptLink
+from .poll import poll_feed
+from .store import Store, now_iso, sql_eq, sql_in
+from .transcribe import transcribe
+from .transcripts import parse_transcript, pick_transcript
+
+log = logging.getLogger(__name__)
+
+MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024
+Progress = Callable[[str, int, int, str], None]  # (stage, done, total, item title)
+
+
+@dataclass
+class IngestReport:
+    """What one ingestion run did."""
+
+    feeds_polled: int = 0
+    new_episodes: int = 0
+    transcribed: int = 0
+    extracted: int = 0
+    insights: int = 0
+    failed: list[str] = field(default_factory=list)  # one line per failure, with the retry command
+
+
+@contextmanager
+def ingest_lock(store: Store) -> Iterator[None]:
+    """Hold the store's ingestion lock; the OS releases it if the process dies."""
+    path = store.path / ".ingest.lock"
+    handle = path.open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as exc:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        raise LockedError(
+            f"Another ingestion run (pid {holder}) is working on {store.path}. Wait for it to finish; "
+            "a run that crashed releases the lock by itself."
+        ) from exc
+    try:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def ingest(
+    store: Store,
+    *,
+    feeds: list[str] | None = None,
+    max_new: int | None = None,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """One pass: poll all feeds (or the named ones, adding new ones), transcribe, extract and embed."""
+    settings = settings or get_settings()
+    max_new = settings.podbrief_max_new if max_new is None else max_new
+    report = IngestReport()
+    with ingest_lock(store):
+        targets = add_feeds(store, feeds) if feeds else store.rows("feeds")
+        for i, feed in enumerate(targets):
+            _tick(progress, "poll", i, len(targets), feed["title"] or feed["url"])
+            report.new_episodes += poll_feed(store, feed, max_new=max_new, settings=settings)
+        report.feeds_polled = len(targets)
+        _tick(progress, "poll", len(targets), len(targets), "")
+        scope = {f["feed_id"] for f in targets}
+        _run_stage(store, "new", "transcribe", scope, settings, progress, report, _transcribe_episode)
+        _run_stage(store, "transcribed", "extract", scope, settings, progress, report, _extract_episode)
+        store.optimize()
+    return report
+
+
+def watch(store: Store, *, every_s: float, settings: Settings | None = None, progress: Progress | None = None,
+          on_report: Callable[[IngestReport], None] | None = None, rounds: int | None = None) -> None:
+    """Run `ingest` every `every_s` seconds until stopped (or for `rounds` rounds)."""
+    done = 0
+    while rounds is None or done < rounds:
+        try:
+            report = ingest(store, settings=settings, progress=progress)
+            if on_report:
+                on_report(report)
+        except LockedError as exc:
+            log.warning("%s Skipping this round.", exc)
+        done += 1
+        if rounds is None or done < rounds:
+            time.sleep(every_s)
+
+
+def _tick(progress: Progress | None, stage: str, done: int, total: int, item: str) -> None:
+    if progress:
+        progress(stage, done, total, item)
+
+
+def _due(store: Store, status: str, stage: str, scope: set[str], settings: Settings) -> list[dict]:
+    """Episodes waiting in `status`, plus failed ones of this stage whose backoff has passed."""
+    where = f"({sql_eq('status', status)} OR ({sql_eq('status', 'failed')} AND {sql_eq('failed_stage', stage)} "
+    where += f"AND attempts < {int(settings.podbrief_max_attempts)} AND next_attempt_at <= {_sql_str(now_iso())}))"
+    where += " AND " + sql_in("feed_id", scope)
+    return sorted(store.rows("episodes", where), key=lambda e: e["published"] or "", reverse=True)
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _run_stage(store: Store, status: str, stage: str, scope: set[str], settings: Settings, progress: Progress | None,
+               report: IngestReport, work: Callable[[Store, dict, Settings], int]) -> None:
+    episodes = _due(store, status, stage, scope, settings)
+    for i, episode in enumerate(episodes):
+        _tick(progress, stage, i, len(episodes), episode["title"])
+        try:
+            count = work(store, episode, settings)
+        except PodbriefError as exc:
+            report.failed.append(_record_failure(store, episode, stage, exc, settings))
+            continue
+        if stage == "transcribe":
+            report.transcribed += 1
+        else:
+            report.extracted += 1
+            report.insights += count
+    _tick(progress, stage, len(episodes), len(episodes), "")
+
+
+def _record_failure(store: Store, episode: dict, stage: str, exc: Exception, settings: Settings) -> str:
+    attempts = (episode["attempts"] or 0) + 1
+    delay = settings.podbrief_retry_base_s * 2 ** (attempts - 1)
+    store.update("episodes", episode["episode_id"], {
+        "status": "failed", "failed_stage": stage, "error": str(exc), "attempts": attempts,
+        "next_attempt_at": (datetime.now(UTC) + timedelta(seconds=delay)).replace(microsecond=0).isoformat(),
+        "updated_at": now_iso(),
+    })
+    log.warning("%s failed on %r: %s", stage, episode["title"], exc)
+    return (f"{episode['title']}: {exc} (attempt {attempts}/{settings.podbrief_max_attempts}; "
+            f"retry now with: python -m pipeline retry --episode {episode['episode_id']})")
+
+
+def _transcribe_episode(store: Store, episode: dict, settings: Settings) -> int:
+    transcript = _publisher_transcript(episode, settings) or _asr_transcript(episode, settings)
+    eid = episode["episode_id"]
+    store.delete("segments", sql_eq("episode_id", eid))
+    store.upsert("segments", [
+        {"segment_id": f"{eid}:{i:05d}", "episode_id": eid, "feed_id": episode["feed_id"], "idx": i,
+         "start_s": s.start_s, "end_s": s.end_s, "text": s.text, "speaker": s.speaker}
+        for i, s in enumerate(transcript.segments)
+    ])
+    store.update("episodes", eid, {
+        "status": "transcribed", "transcript_source": transcript.source, "transcript_format": transcript.format,
+        "duration_s": episode["duration_s"] or transcript.duration_s, "error": None, "failed_stage": None,
+        "attempts": 0, "updated_at": now_iso(),
+    })
+    return len(transcript.segments)
+
+
+def _publisher_transcript(episode: dict, settings: Settings) -> Transcript | None:
+    links = [TranscriptLink(**t) for t in json.loads(episode["transcripts"] or "[]")]
+    for link in pick_transcript(links):
+        try:
+            got = fetch(link.url, max_bytes=MAX_TRANSCRIPT_BYTES, timeout=settings.podbrief_http_timeout)
+            return parse_transcript(got.content, content_type=link.type or got.content_type, filename=link.url)
+        except (DownloadError, TranscriptError) as exc:
+            log.warning("transcript %s of %r unusable (%s); trying the next source", link.url, episode["title"], exc)
+    return None
+
+
+def _asr_transcript(episode: dict, settings: Settings) -> Transcript:
+    if not episode["audio_url"]:
+        raise TranscriptError(f"Episode {episode['title']!r} has no usable transcript and no audio enclosure to transcribe.")
+    audio_dir = Path(settings.podbrief_audio_dir)
+    audio_dir.mkdir(parents=True, exist_ok=True)
+    path = download(episode["audio_url"], audio_dir, max_bytes=settings.podbrief_max_audio_mb * 1024 * 1024,
+                    timeout=settings.podbrief_http_timeout)
+    try:
+        return transcribe(path, settings=settings)
+    finally:
+        if not settings.podbrief_keep_audio:
+            path.unlink(missing_ok=True)
+
+
+def _extract_episode(store: Store, episode: dict, settings: Settings) -> int:
+    eid = episode["episode_id"]
+    segments = [Segment(r["start_s"], r["end_s"], r["text"], r["speaker"])
+                for r in sorted(store.rows("segments", sql_eq("episode_id", eid)), key=lambda r: r["idx"])]
+    transcript = Transcript(segments, source=episode["transcript_source"] or "publisher",
+                            format=episode["transcript_format"] or "")
+    result = extract(transcript, settings=settings, cache_dir=store.path.parent / "cache" / "llm")
+    model, dim = embedding_model(settings)
+    store.insights_table(model, dim)
+    vectors = embed([i.text for i in result.insights], settings=settings)
+    stamp = now_iso()
+    rows = [
+        {"insight_id": insight_id(eid, ins.quote, ins.start_s), "episode_id": eid, "feed_id": episode["feed_id"],
+         "published": episode["published"], "text": ins.text, "quote": ins.quote, "start_s": ins.start_s,
+         "end_s": ins.end_s, "extractor": ins.extractor, "score": ins.score, "vector": vec.tolist(),
+         "topic_id": None, "x": None, "y": None, "created_at": stamp}
+        for ins, vec in zip(result.insights, vectors, strict=True)
+    ]
+    store.delete("insights", sql_eq("episode_id", eid))
+    store.upsert("insights", rows)
+    _assign_topics(store, [r["insight_id"] for r in rows])
+    store.update("episodes", eid, {
+        "status": "extracted", "extractor": result.extractor, "extract_note": result.fallback_reason,
+        "tokens": result.tokens, "error": None, "failed_stage": None, "attempts": 0, "updated_at": stamp,
+    })
+    return len(rows)
+
+
+def insight_id(episode_id: str, quote: str, start_s: float) -> str:
+    """The stable id of an insight: its episode, where it starts and what it quotes."""
+    return hashlib.sha1(f"{episode_id}|{start_s:.1f}|{quote}".encode()).hexdigest()[:16]
+
+
+def _assign_topics(store: Store, insight_ids: list[str]) -> None:
+    from .topics import assign_topics
+
+    assign_topics(store, insight_ids)
