@@ -1,0 +1,347 @@
+"""Parse publisher transcripts (WebVTT, SRT, Podcast-Index JSON, Podcasting-2.0 HTML, plain text)."""
+
+from __future__ import annotations
+
+import codecs
+import html
+import json
+import logging
+import math
+import re
+from html.parser import HTMLParser
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
+
+from .errors import TranscriptError
+from .models import Segment, Transcript, TranscriptLink
+
+log = logging.getLogger(__name__)
+
+TRANSCRIPT_PREFERENCE = ("vtt", "srt", "json", "html", "text")
+CONTENT_TYPES = {
+    "text/vtt": "vtt",
+    "text/webvtt": "vtt",
+    "application/x-subrip": "srt",
+    "application/srt": "srt",
+    "application/x-srt": "srt",
+    "text/srt": "srt",
+    "application/json": "json",
+    "text/json": "json",
+    "text/html": "html",
+    "application/xhtml+xml": "html",
+    "text/plain": "text",
+}
+SUFFIXES = {".vtt": "vtt", ".webvtt": "vtt", ".srt": "srt", ".json": "json", ".html": "html", ".htm": "html", ".txt": "text"}
+FORMAT_NAMES = {"vtt": "WebVTT", "srt": "SRT", "json": "Podcast-Index JSON", "html": "HTML", "text": "plain text"}
+WORDS_PER_SECOND = 150 / 60  # typical speaking rate, used where a transcript has no times
+MAX_MERGED_WORDS = 60  # word-level JSON is merged into sentences, but never past this many words
+MAX_MERGE_GAP_S = 2.0  # a pause this long ends a merged segment
+MAX_CONTROL_RATIO = 0.01  # more control characters than this means binary junk
+NEXT_STEP = "Use another transcript link, or transcribe the episode from its audio."
+
+_TIMING = re.compile(r"^\s*(\S+)\s*-->\s*(\S+)")
+_TIMESTAMP = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?$")
+_TAG = re.compile(r"<[^>]*>")
+_ASS_TAG = re.compile(r"\{\\[^}]*\}")
+_VOICE = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]+)>")
+_SPEAKER_PREFIX = re.compile(r"^([A-Z][\w'.\-]*(?: [A-Z][\w'.\-]*){0,2}):(?:\s+|$)")
+# capitalised words that often start a sentence with a colon but are not speakers
+_NOT_SPEAKER = re.compile(
+    r"(?:Notes?|Update|Warning|Example|Edit|Source|Summary|Tip|Transcript|So|Well|Now|And|But|Yes|No|Okay|Here|This"
+    r"|That|The|Also|Remember|Bonus)$"
+)
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?%])")
+_ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]?$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def transcript_format(link_type: str | None, url: str) -> str | None:
+    """Name the format ("vtt", "srt", "json", "html", "text") a MIME type or URL suffix stands for, else None."""
+    by_type = CONTENT_TYPES.get((link_type or "").split(";")[0].strip().lower())
+    by_name = SUFFIXES.get(PurePosixPath(urlsplit(url or "").path).suffix.lower())
+    # text/plain is what many servers say for any text file, so a telling suffix wins over it
+    if by_type == "text" and by_name:
+        return by_name
+    return by_type or by_name
+
+
+def pick_transcript(links: list[TranscriptLink]) -> list[TranscriptLink]:
+    """Order a feed item's transcript links best first: VTT, SRT, JSON, HTML, plain text, then unknown types."""
+
+    def rank(link: TranscriptLink) -> int:
+        fmt = transcript_format(link.type, link.url)
+        return TRANSCRIPT_PREFERENCE.index(fmt) if fmt else len(TRANSCRIPT_PREFERENCE)
+
+    return sorted(links, key=rank)
+
+
+def parse_transcript(
+    data: bytes | str,
+    *,
+    fmt: str | None = None,
+    filename: str | None = None,
+    content_type: str | None = None,
+) -> Transcript:
+    """Parse a publisher transcript into timed segments; the format comes from fmt, content_type, filename or content."""
+    label = f"Transcript {filename}" if filename else "The transcript"
+    text = _decode(data, label)
+    if fmt is not None and fmt not in FORMAT_NAMES:
+        raise TranscriptError(f"Unknown transcript format {fmt!r}; use one of {', '.join(FORMAT_NAMES)}.")
+    chosen = fmt or transcript_format(content_type, filename or "")
+    if fmt is None and chosen in (None, "text"):
+        chosen = _sniff(text)
+    parser = {"vtt": _parse_cues, "srt": _parse_cues, "json": _parse_json, "html": _parse_html, "text": _parse_text}
+    try:
+        segments, language = parser[chosen](text, chosen)
+    except _Malformed as exc:
+        raise TranscriptError(f"{label} is not valid {FORMAT_NAMES[chosen]}: {exc}. {NEXT_STEP}") from exc
+    if not segments:
+        raise TranscriptError(f"{label} has no {FORMAT_NAMES[chosen]} segments with text. {NEXT_STEP}")
+    log.debug("parsed %s as %s: %d segments", label, chosen, len(segments))
+    return Transcript(segments=segments, source="publisher", format=chosen, language=language)
+
+
+class _Malformed(ValueError):
+    """Raised inside the format parsers; parse_transcript turns it into a TranscriptError."""
+
+
+def _decode(data: bytes | str, label: str) -> str:
+    if isinstance(data, bytes):
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            text = data.decode("utf-16", errors="replace")
+        else:
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = data.decode("cp1252", errors="replace")
+    else:
+        text = data.removeprefix("\ufeff")
+    if not text.strip():
+        raise TranscriptError(f"{label} is empty. {NEXT_STEP}")
+    if "\x00" in text or len(_CONTROL.findall(text)) > MAX_CONTROL_RATIO * len(text):
+        raise TranscriptError(f"{label} looks like binary data, not a transcript. {NEXT_STEP}")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _sniff(text: str) -> str:
+    head = text.lstrip()[:2000]
+    if head.startswith("WEBVTT"):
+        return "vtt"
+    if head.startswith(("{", "[")):
+        return "json"
+    if re.search(r"^\s*\d[\d:.,]*\s*-->\s*\d", head, re.MULTILINE):
+        return "srt"
+    if re.search(r"<(?:html|body|p|cite|time|div)\b", head, re.IGNORECASE):
+        return "html"
+    return "text"
+
+
+def _normalise(text: str) -> str:
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(text.split()))
+
+
+def _clean(text: str) -> str:
+    return _normalise(html.unescape(_ASS_TAG.sub("", _TAG.sub(" ", text))))
+
+
+def _split_speaker(text: str) -> tuple[str | None, str]:
+    """Split a short leading "Name:" off a cue; longer or common-word prefixes stay text."""
+    match = _SPEAKER_PREFIX.match(text)
+    if not match or _NOT_SPEAKER.match(match.group(1)) or len(match.group(1)) > 32:
+        return None, text
+    return match.group(1), text[match.end() :]
+
+
+def _seconds(stamp: str, where: str) -> float:
+    match = _TIMESTAMP.match(stamp)
+    if not match:
+        raise _Malformed(f"timestamp {stamp!r} {where} is not HH:MM:SS.mmm")
+    hours, minutes, seconds, fraction = match.groups()
+    if int(seconds) > 59 or (hours is not None and int(minutes) > 59):
+        raise _Malformed(f"timestamp {stamp!r} {where} is out of range")
+    return int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds) + float(f"0.{fraction or 0}")
+
+
+def _parse_cues(text: str, fmt: str) -> tuple[list[Segment], str | None]:
+    """Parse WebVTT or SRT: blank-line separated blocks of an optional id, a timing line and text."""
+    text = re.sub(r"[ \t]+\n", "\n", text)  # whitespace-only lines still separate blocks
+    language = None
+    segments: list[Segment] = []
+    speaker: str | None = None
+    line_no = 1
+    for block in text.split("\n\n"):
+        lines = block.strip("\n").split("\n")
+        first_line = line_no + len(block) - len(block.lstrip("\n"))
+        line_no += block.count("\n") + 2
+        if not lines[0].strip():
+            continue
+        if lines[0].startswith("WEBVTT"):
+            language = next((ln.split(":", 1)[1].strip() for ln in lines if ln.lower().startswith("language:")), None)
+            # a sloppy file may start its first cue right under the header, without a blank line
+            timed = [i for i, ln in enumerate(lines) if "-->" in ln]
+            if not timed:
+                continue
+            first_line, lines = first_line + timed[0], lines[timed[0] :]
+        if fmt == "vtt" and lines[0].split(" ")[0] in ("NOTE", "STYLE", "REGION"):
+            continue
+        timing_at = next((i for i, ln in enumerate(lines[:2]) if "-->" in ln), None)
+        if timing_at is None:
+            log.debug("skipping a block without a timing line at line %d", first_line)
+            continue
+        where = f"on line {first_line + timing_at}"
+        match = _TIMING.match(lines[timing_at])
+        if not match:
+            raise _Malformed(f"timing line {lines[timing_at]!r} {where} is not 'start --> end'")
+        start, end = _seconds(match.group(1), where), _seconds(match.group(2), where)
+        if end < start:
+            raise _Malformed(f"the cue {where} ends ({match.group(2)}) before it starts ({match.group(1)})")
+        raw = " ".join(lines[timing_at + 1 :])
+        voice = _VOICE.search(raw)
+        body = _clean(raw)
+        if voice:
+            speaker = _clean(voice.group(1))
+        else:
+            prefixed, body = _split_speaker(body)
+            speaker = prefixed or speaker
+        if body:
+            segments.append(Segment(start_s=start, end_s=end, text=body, speaker=speaker))
+    return segments, language
+
+
+def _parse_json(text: str, fmt: str) -> tuple[list[Segment], str | None]:
+    """Parse Podcast-Index JSON and merge word-level segments of one speaker into sentences."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _Malformed(f"invalid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("segments"), list):
+        found = ", ".join(sorted(doc)) if isinstance(doc, dict) else type(doc).__name__
+        raise _Malformed(f"expected an object with a 'segments' list, found {found}")
+    pieces: list[Segment] = []
+    for i, raw in enumerate(doc["segments"]):
+        if not isinstance(raw, dict):
+            raise _Malformed(f"segment {i} is {type(raw).__name__}, not an object")
+        try:
+            start, end = float(raw["startTime"]), float(raw["endTime"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise _Malformed(f"segment {i} lacks a numeric startTime/endTime") from exc
+        if not (math.isfinite(start) and math.isfinite(end)) or end < start or start < 0:
+            raise _Malformed(f"segment {i} has startTime {start} and endTime {end}")
+        body = _clean(str(raw.get("body") or ""))
+        speaker = raw.get("speaker")
+        if body:
+            pieces.append(Segment(start, end, body, _clean(str(speaker)) if speaker else None))
+    return _merge_words(pieces), doc.get("language") if isinstance(doc.get("language"), str) else None
+
+
+def _merge_words(pieces: list[Segment]) -> list[Segment]:
+    merged: list[Segment] = []
+    current: list[Segment] = []
+    for piece in pieces:
+        if current and (
+            piece.speaker != current[-1].speaker
+            or piece.start_s - current[-1].end_s > MAX_MERGE_GAP_S
+            or _ENDS_SENTENCE.search(current[-1].text)
+            or sum(len(p.text.split()) for p in current) >= MAX_MERGED_WORDS
+        ):
+            merged.append(_join(current))
+            current = []
+        current.append(piece)
+    if current:
+        merged.append(_join(current))
+    return merged
+
+
+def _join(pieces: list[Segment]) -> Segment:
+    text = _SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(p.text for p in pieces))
+    return Segment(pieces[0].start_s, max(p.end_s for p in pieces), text, pieces[0].speaker)
+
+
+class _HTMLTranscript(HTMLParser):
+    """Collect (speaker, time text, paragraph text) from Podcasting-2.0 HTML: <cite>, <time>, <p>."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.paragraphs: list[tuple[str | None, str | None, str]] = []
+        self._speaker: str | None = None
+        self._time: str | None = None
+        self._open: str | None = None
+        self._buffer: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style", "head"):
+            self._skip += 1
+        elif tag in ("cite", "time", "p"):
+            self._flush()
+            self._open = tag
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "head"):
+            self._skip = max(0, self._skip - 1)
+        elif tag == self._open:
+            self._flush()
+
+    def handle_data(self, data: str) -> None:
+        if self._open and not self._skip:
+            self._buffer.append(data)
+
+    def close(self) -> None:
+        super().close()
+        self._flush()
+
+    def _flush(self) -> None:
+        value = " ".join("".join(self._buffer).split())
+        if self._open == "cite":
+            self._speaker = value.rstrip(":").strip() or None
+        elif self._open == "time":
+            self._time = value
+        elif self._open == "p" and value:
+            self.paragraphs.append((self._speaker, self._time, value))
+            self._time = None
+        self._open, self._buffer = None, []
+
+
+def _parse_html(text: str, fmt: str) -> tuple[list[Segment], str | None]:
+    """Parse <cite>Speaker:</cite><time>M:SS</time><p>text</p>; a paragraph ends where the next starts."""
+    parser = _HTMLTranscript()
+    parser.feed(text)
+    parser.close()
+    if not any(time for _, time, _ in parser.paragraphs):
+        log.warning("HTML transcript has no <time> stamps; estimating times from word counts")
+        return _estimate([(speaker, body) for speaker, _, body in parser.paragraphs]), None
+    starts: list[float] = []
+    for i, (_, stamp, _) in enumerate(parser.paragraphs):
+        starts.append(_seconds(stamp, f"in <time> before paragraph {i + 1}") if stamp else (starts[-1] if starts else 0.0))
+    segments = []
+    for i, (speaker, _, body) in enumerate(parser.paragraphs):
+        spoken = len(body.split()) / WORDS_PER_SECOND
+        following = [s for s in starts[i + 1 :] if s > starts[i]]
+        end = following[0] if following else starts[i] + spoken
+        segments.append(Segment(starts[i], end, _normalise(body), speaker))
+    return segments, None
+
+
+def _parse_text(text: str, fmt: str) -> tuple[list[Segment], str | None]:
+    """Parse plain text: paragraphs (or lines) with optional "Name:" speakers; times estimated at ~150 wpm."""
+    blocks = [b for b in re.split(r"\n\s*\n", text) if b.strip()]
+    if len(blocks) == 1:
+        blocks = [ln for ln in text.split("\n") if ln.strip()]
+    turns: list[tuple[str | None, str]] = []
+    speaker: str | None = None
+    for block in blocks:
+        prefixed, body = _split_speaker(_normalise(html.unescape(block)))
+        speaker = prefixed or speaker
+        turns.append((speaker, body))
+    return _estimate(turns), None
+
+
+def _estimate(turns: list[tuple[str | None, str]]) -> list[Segment]:
+    segments, clock = [], 0.0
+    for speaker, text in turns:
+        if not text:
+            continue
+        duration = len(text.split()) / WORDS_PER_SECOND
+        segments.append(Segment(round(clock, 2), round(clock + duration, 2), text, speaker))
+        clock += duration
+    return segments
