@@ -34,6 +34,9 @@ class Settings:
     openai_api_key: str = ""
     openai_base_url: str = ""
     podbrief_llm_model: str = "gpt-4o-mini"
+    podbrief_llm_timeout: float = 120.0  # seconds per LLM request
+    podbrief_llm_retries: int = 4  # retries of one LLM request on 429/5xx/timeouts
+    podbrief_llm_backoff_s: float = 1.0  # first wait between LLM retries; doubles per retry
     podbrief_embed_model: str = ""  # empty: the bundled MiniLM; else an OpenAI-compatible model name
     podbrief_insights_per_min: float = 0.2  # about one per five minutes
     podbrief_insights_min: int = 2

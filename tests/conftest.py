@@ -1,0 +1,18 @@
+"""Shared fixtures: every test runs with a clean Podbrief environment (no keys, no store from the shell)."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.httpserver import http_server  # noqa: F401
+from tests.openai_server import openai_server  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith(("PODBRIEF_", "OPENAI_")):
+            monkeypatch.delenv(name)
+    # A developer's .streamlit/secrets.toml must not leak into tests.
+    monkeypatch.setattr("pipeline.config.SECRETS_FILE", Path("/nonexistent/secrets.toml"))
