@@ -1,0 +1,178 @@
+"""Sentences with timestamps from transcript segments, and disfluency cleaning for display text."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from .models import Transcript
+
+ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "vs", "etc", "inc", "ltd", "jr", "sr", "approx", "e.g", "i.e",
+                 "u.s", "u.k", "a.m", "p.m", "ph.d", "corp"}  # not "no": in speech "No." is a whole answer
+FILLER_WORDS = r"(?:[Uu]m+|[Uu]h+|[Ee]rm+|[Ee]r|[Aa]h+|[Hh]mm+|[Mm]hm|[Mm]mm+|[Uu]h-huh)"  # cased: "ER" is a word
+BARE_LEADS = ("and so", "and then", "so yeah", "yeah so", "and", "yeah", "okay", "ok", "oh", "well", "alright")
+COMMA_LEADS = ("i mean", "you know", "so", "yes", "now", "right", "like", "look", "honestly", "basically")
+MAX_TITLE_WORDS = 12  # a cue this short with no end punctuation may be a headline or a "Name:" lead-in
+MAX_SENTENCE_WORDS = 80  # longer "sentences" are unpunctuated ASR run-ons, cut at cue boundaries...
+RUN_ON_PIECE_WORDS = 25  # ...into pieces of at least this many words
+MAX_FALSE_START_WORDS = 4  # a fragment this short before "--" is a false start, not an aside
+
+_BOUNDARY = re.compile(r"(?:[.!?]+|…|\.\.\.)[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
+_ENDED = re.compile(r"[.!?…][\"'”’)\]]*$")
+_MARKER = re.compile(r"\s*\\?[\[(](?:laugh\w*|crosstalk|inaudible|unintelligible[^\])]*|music|applause|silence|"
+                     r"pause|sighs?|coughs?|chuckles?)\\?[\])]", re.I)
+_FILLER = re.compile(rf",?\s*\b{FILLER_WORDS}\b(?![\w'’-])\s*,?")
+_PARENTHETICAL = re.compile(r"(?:^|[,;]\s*)(?:you know|i mean|like|sort of|kind of)\s*(?:[,—]\s*|--\s*|(?=[.!?]|$))",
+                            re.I)
+_TAG_QUESTION = re.compile(r",\s*(?:you know|right|yeah|no|isn't it|don't you think)\?(?=\s|$)", re.I)
+_REPEAT = re.compile(r"\b(\w+(?:['’]\w+)?(?:\s+\w+(?:['’]\w+)?){0,3})(?:[,;]\s*|\s+|\s*-+\s*)(\1\b)", re.I)
+_DASH = re.compile(r"\s+--+\s*|\s*--+\s+")
+_LEADING = re.compile(r"^(?:(?:" + "|".join(BARE_LEADS) + r")\b(?!-)[,.]?\s+|(?:" + "|".join(COMMA_LEADS)
+                      + r"),\s+|so (?!much|many|far|long|few|little)(?=\w))+", re.I)
+_DANGLING = re.compile(r"[,;]?\s+(?:or|and|but|because|the|a|an)(?=[.!?]?$)", re.I)  # trailed off
+_SPACES = re.compile(r"\s+")
+_SPACE_PUNCT = re.compile(r"\s+([,.;:!?])")
+_DOUBLE_PUNCT = re.compile(r"([,;])\s*([,;.!?])")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of a transcript: its verbatim text, speaker turn and estimated times."""
+
+    text: str
+    start_s: float
+    end_s: float
+    speaker: str | None
+    turn: int  # index of the speaker turn it belongs to; insights never cross turns
+
+
+def split_sentences(transcript: Transcript) -> list[Sentence]:
+    """Split a transcript into sentences across cue boundaries, timing each by character offset within its cues."""
+    sentences: list[Sentence] = []
+    for turn, (speaker, pieces) in enumerate(_turns(transcript)):
+        text, starts, times = _join(pieces)
+        spans = _sentence_spans(text, _title_breaks(pieces, starts))
+        for a, b in [part for span in spans for part in _split_run_on(text, span, starts)]:
+            sentences.append(Sentence(text[a:b], _time_at(a, starts, times), _time_at(b - 1, starts, times),
+                                      speaker, turn))
+    return sentences
+
+
+def clean_text(text: str) -> str:
+    """Remove disfluencies (fillers, false starts, repeats, sound markers) without changing what is said."""
+    text = _MARKER.sub("", text)
+    text = _TAG_QUESTION.sub(".", text)
+    text = _PARENTHETICAL.sub(" ", text)
+    text = _FILLER.sub(" ", text)
+    text = _drop_false_starts(text)
+    for _ in range(2):  # "one of the best; one of the best" and "terrible, terrible, terrible"
+        text = _REPEAT.sub(r"\1", text)
+    text = text.replace("...", ",").replace("…", ",")
+    text = _SPACES.sub(" ", text).strip(" ,;-")
+    text = _LEADING.sub("", text)
+    text = _DOUBLE_PUNCT.sub(r"\2", text)
+    text = _SPACE_PUNCT.sub(r"\1", text)
+    text = _DANGLING.sub("", re.sub(r",(?=[.!?]|$)", "", text).strip(" ,;"))
+    if text and text[-1] not in ".!?\"'”’)":
+        text += "."
+    return text[:1].upper() + text[1:]
+
+
+def _turns(transcript: Transcript) -> list[tuple[str | None, list[tuple[str, float, float]]]]:
+    turns: list[tuple[str | None, list[tuple[str, float, float]]]] = []
+    for seg in transcript.segments:
+        text = seg.text.strip()
+        if not text:
+            continue
+        if turns and turns[-1][0] == seg.speaker:
+            turns[-1][1].append((text, seg.start_s, seg.end_s))
+        else:
+            turns.append((seg.speaker, [(text, seg.start_s, seg.end_s)]))
+    return turns
+
+
+def _join(pieces: list[tuple[str, float, float]]) -> tuple[str, list[int], list[tuple[float, float, int]]]:
+    """Join one turn's cues with spaces (as Transcript.text does); remember where each cue starts."""
+    starts: list[int] = []
+    times: list[tuple[float, float, int]] = []
+    offset = 0
+    for text, start, end in pieces:
+        starts.append(offset)
+        times.append((start, max(end, start), len(text)))
+        offset += len(text) + 1
+    return " ".join(p[0] for p in pieces), starts, times
+
+
+def _time_at(offset: int, starts: list[int], times: list[tuple[float, float, int]]) -> float:
+    i = bisect.bisect_right(starts, offset) - 1
+    start, end, length = times[i]
+    frac = min(max(offset - starts[i], 0) / max(length, 1), 1.0)
+    return round(start + frac * (end - start), 3)
+
+
+def _title_breaks(pieces: list[tuple[str, float, float]], starts: list[int]) -> list[int]:
+    """Offsets where a short unpunctuated cue that began a sentence (a headline, "Name:") is followed by a new one."""
+    breaks = []
+    began = True  # whether cue k-1 starts a sentence
+    for k in range(1, len(pieces)):
+        prev, nxt = pieces[k - 1][0], pieces[k][0]
+        short = prev[:1].isupper() and len(prev.split()) <= MAX_TITLE_WORDS
+        title = short and nxt[:1].isupper() and (prev.endswith(":") or (began and prev[-1:].isalnum()))
+        if title:
+            breaks.append(starts[k] - 1)
+        began = title or _ENDED.search(prev) is not None
+    return breaks
+
+
+def _sentence_spans(text: str, breaks: list[int]) -> list[tuple[int, int]]:
+    """Sentence (start, end) offsets: at end punctuation before a capital, not after an abbreviation or initial."""
+    spans: list[tuple[int, int]] = []
+    begin = 0
+    ends = [(m.start(), m.end()) for m in _BOUNDARY.finditer(text)] + [(b, b) for b in breaks]
+    for start, end in sorted(ends):
+        if text.startswith(".", start) and not text.startswith("..", start):
+            token = text[:start].rsplit(None, 1)[-1].lstrip("\"'“‘([").lower() if text[:start].strip() else ""
+            if token in ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
+                continue
+        if text[begin:end].strip():
+            spans.append(_strip_span(text, begin, end))
+        begin = end
+    if text[begin:].strip():
+        spans.append(_strip_span(text, begin, len(text)))
+    return spans
+
+
+def _split_run_on(text: str, span: tuple[int, int], starts: list[int]) -> list[tuple[int, int]]:
+    """Cut an unpunctuated run-on (some ASR output) at cue boundaries into pieces of about RUN_ON_PIECE_WORDS."""
+    a, b = span
+    if len(text[a:b].split()) <= MAX_SENTENCE_WORDS:
+        return [span]
+    pieces, begin = [], a
+    for cut in (s - 1 for s in starts if a < s - 1 < b):
+        if len(text[begin:cut].split()) >= RUN_ON_PIECE_WORDS and len(text[cut:b].split()) >= RUN_ON_PIECE_WORDS // 2:
+            pieces.append(_strip_span(text, begin, cut))
+            begin = cut
+    pieces.append(_strip_span(text, begin, b))
+    return pieces
+
+
+def _strip_span(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b
+
+
+def _drop_false_starts(text: str) -> str:
+    """Drop short fragments abandoned at "--" ("I -- we went"); keep longer ones as a dash aside."""
+    parts = _DASH.split(text)
+    out = parts[0]
+    for part in parts[1:]:
+        cut = max(out.rfind(c) for c in ",;.:!?")
+        if len(out[cut + 1:].split()) <= MAX_FALSE_START_WORDS:
+            out = out[:cut + 1] + " " + part
+        else:
+            out = out + " — " + part
+    return out

@@ -1,0 +1,190 @@
+"""The offline extractive extractor on the bundled real transcripts, and the sentence splitting under it."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import Settings
+from pipeline.extractive import EXTRACTOR, MAX_OVERLAP, extract_extractive, insight_count
+from pipeline.models import Segment, Transcript
+from pipeline.sentences import clean_text, split_sentences
+from pipeline.transcripts import parse_transcript
+
+ROOT = Path(__file__).resolve().parent.parent
+EXCLUDED = json.loads((ROOT / "tests" / "fixtures" / "transcripts" / "excluded_passages.json").read_text())["transcripts"]
+BUZZSPROUT = "tests/fixtures/transcripts/pc20ns_buzzsprout_10things.srt"
+DEFAULT = Settings()
+GREEDY = Settings(podbrief_insights_per_min=1.0, podbrief_insights_min=10, podbrief_insights_max=60)  # asks for many
+FILLERS = re.compile(r"\b(?:um|uh|erm)\b", re.I)
+WORD = re.compile(r"[a-z][a-z']+")
+
+_cache: dict[str, Transcript] = {}
+
+
+def _transcript(path: str) -> Transcript:
+    if path not in _cache:
+        _cache[path] = parse_transcript((ROOT / path).read_bytes(), filename=path)
+    return _cache[path]
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _sentence_count(text: str) -> int:
+    return len(split_sentences(Transcript([Segment(0.0, 1.0, text)], "publisher", "text")))
+
+
+def _excluded_spans(path: str, text: str) -> list[tuple[int, int, str]]:
+    spans = []
+    for passage in EXCLUDED[path]:
+        start = text.find(passage["from"])
+        end = text.find(passage["to"], start)
+        assert start >= 0 and end >= 0, f"fixture passage not found in {path}: {passage}"
+        spans.append((start, end + len(passage["to"]), passage["kind"]))
+    return spans
+
+
+@pytest.mark.parametrize("path", sorted(EXCLUDED))
+def test_insights_are_real_trimmed_sentences_inside_the_episode(path):
+    transcript = _transcript(path)
+    text = _flat(transcript.text)
+
+    insights = extract_extractive(transcript, settings=DEFAULT)
+
+    assert 1 <= len(insights) <= insight_count(transcript.duration_s, DEFAULT)
+    for insight in insights:
+        assert insight.extractor == EXTRACTOR == "extractive"
+        assert 0.0 <= insight.score <= 1.0
+        assert 1 <= _sentence_count(insight.quote) <= 3, insight.quote
+        assert 1 <= _sentence_count(insight.text) <= 3, insight.text
+        assert insight.quote in text
+        assert 0.0 <= insight.start_s < insight.end_s <= transcript.duration_s
+        assert not FILLERS.search(insight.text), insight.text
+        assert len(insight.text) <= len(insight.quote)
+    assert [i.start_s for i in insights] == sorted(i.start_s for i in insights)
+
+
+@pytest.mark.parametrize("settings", [DEFAULT, GREEDY], ids=["default", "greedy"])
+@pytest.mark.parametrize("path", sorted(EXCLUDED))
+def test_never_picks_sponsor_reads_intros_outros_or_banter(path, settings):
+    transcript = _transcript(path)
+    text = _flat(transcript.text)
+    spans = _excluded_spans(path, text)
+
+    for insight in extract_extractive(transcript, settings=settings):
+        at = text.find(insight.quote)
+        for start, end, kind in spans:
+            assert not (at < end and at + len(insight.quote) > start), f"picked from the {kind}: {insight.quote}"
+
+
+@pytest.mark.parametrize("path", sorted(EXCLUDED))
+def test_no_two_insights_say_the_same_thing(path):
+    insights = extract_extractive(_transcript(path), settings=GREEDY)
+
+    words = [set(WORD.findall(i.text.lower())) - {"the", "and", "that", "you", "for", "this", "with"} for i in insights]
+    for i, a in enumerate(words):
+        for b in words[i + 1:]:
+            assert len(a & b) / len(a | b) <= max(MAX_OVERLAP, 0.5)
+
+
+def test_long_episodes_get_one_insight_per_five_minutes():
+    transcript = _transcript("data/samples/transcripts/go-time-339.vtt")  # an hour
+
+    assert len(extract_extractive(transcript, settings=DEFAULT)) == insight_count(transcript.duration_s, DEFAULT) == 12
+
+
+def test_count_scales_with_length_within_bounds():
+    assert [insight_count(minutes * 60, DEFAULT) for minutes in (1, 7.6, 30, 60, 180)] == [2, 2, 6, 12, 12]
+    tight = Settings(podbrief_insights_per_min=0.5, podbrief_insights_min=1, podbrief_insights_max=4)
+    assert [insight_count(minutes * 60, tight) for minutes in (1, 4, 60)] == [1, 2, 4]
+
+
+def test_extraction_is_deterministic():
+    transcript = _transcript("data/samples/transcripts/practical-ai-101.vtt")
+
+    assert extract_extractive(transcript, settings=DEFAULT) == extract_extractive(transcript, settings=DEFAULT)
+
+
+def test_a_sponsor_read_dropped_into_an_unseen_episode_is_never_picked():
+    # A generic mid-roll ad, spliced into the Buzzsprout episode between two of its cues.
+    ad = ("This episode is brought to you by Acme Cloud. Acme Cloud gives your team managed databases that scale "
+          "automatically, with backups every five minutes and zero downtime upgrades. Over 40,000 companies trust "
+          "Acme Cloud with their production data. Head over to acmecloud.com/podcast and use code PODCAST for 20% "
+          "off your first three months.")
+    transcript = _transcript(BUZZSPROUT)
+    middle = len(transcript.segments) // 2
+    at = transcript.segments[middle].start_s
+    shifted = [replace(s, start_s=s.start_s + 30, end_s=s.end_s + 30) for s in transcript.segments[middle:]]
+    spliced = replace(transcript, segments=[*transcript.segments[:middle], Segment(at, at + 30, ad, "Host"), *shifted])
+
+    insights = extract_extractive(spliced, settings=GREEDY)
+
+    assert insights
+    assert not [i for i in insights if "Acme" in i.quote or (i.start_s >= at and i.end_s <= at + 30)]
+
+
+def test_unpunctuated_asr_text_is_cut_at_cues_and_still_yields_insights():
+    transcript = _transcript(BUZZSPROUT)
+    flat = [replace(s, text=re.sub(r"[.,!?;:]", "", s.text).lower()) for s in transcript.segments]
+    unpunctuated = replace(transcript, segments=flat)
+
+    sentences = split_sentences(unpunctuated)
+    insights = extract_extractive(unpunctuated, settings=DEFAULT)
+
+    assert max(len(s.text.split()) for s in sentences) <= 80
+    assert insights and all(i.quote in _flat(unpunctuated.text) for i in insights)
+
+
+def test_empty_transcript_gives_no_insights():
+    assert extract_extractive(Transcript([], "publisher", "vtt"), settings=DEFAULT) == []
+
+
+def test_sentences_span_cues_and_keep_their_times():
+    sentences = split_sentences(_transcript(BUZZSPROUT))
+
+    first = sentences[0]
+    assert first.text.startswith("When you first get started") and first.text.endswith("make all the mistakes.")
+    assert first.start_s == pytest.approx(0.179) and 7.98 <= first.end_s <= 13.109  # ends inside the fourth cue
+    assert all(a.start_s <= a.end_s <= b.start_s + 0.5 for a, b in pairwise(sentences))
+    assert {s.speaker for s in sentences} == {"Travis", "Sarah", "Gilon"}
+
+
+def test_headline_cues_do_not_run_into_the_next_sentence():
+    sentences = split_sentences(_transcript("data/samples/transcripts/changelog-news-180.vtt"))
+
+    assert "Vouch for an open source web of trust" in [s.text for s in sentences]
+    assert any(s.text.endswith("RISC-V.") for s in sentences)  # a capital letter before a period is no initial
+
+
+def test_abbreviations_do_not_end_sentences():
+    text = "Please welcome back Mr. Kent Quirk. He works at Honeycomb, e.g. on OpenTelemetry. It's great."
+
+    assert _sentence_count(text) == 3
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("Um, so I -- we went to the, uh, store, you know, and it was great.", "We went to the store and it was great."),
+        ("Terrible, terrible, terrible.", "Terrible."),
+        ("First of all, the tune - one of the best; one of the best intro tunes there is.",
+         "First of all, the tune - one of the best intro tunes there is."),
+        ("And I think, like, the the point is that you know what you want.",
+         "I think the point is that you know what you want."),
+        ("It's a classic [unintelligible] for sure [laughs].", "It's a classic for sure."),
+        ("So it changes the API -- because these APIs are very simple.",
+         "It changes the API — because these APIs are very simple."),
+        ("It's a big deal, right?", "It's a big deal."),
+        ("They can't write good code, and they don't know if it's useful or...",
+         "They can't write good code, and they don't know if it's useful."),
+    ],
+)
+def test_disfluencies_are_removed_without_changing_the_meaning(raw, clean):
+    assert clean_text(raw) == clean
