@@ -15,7 +15,7 @@ from .store import Store, now_iso, sql_eq, sql_in
 
 log = logging.getLogger(__name__)
 
-STATES = ("new", "transcribed", "extracted", "failed")
+STATES = ("new", "transcribed", "extracted", "failed", "skipped")  # skipped: backlog beyond --max-new
 
 
 def normalise_url(url_or_path: str) -> str:
@@ -41,7 +41,7 @@ def add_feeds(store: Store, urls: list[str], *, weight: float = 1.0) -> list[dic
         row = {"feed_id": feed_id_for(url), "url": url, "title": "", "weight": weight, "blocked": False, "added_at": now_iso()}
         store.upsert("feeds", [row], insert_only=True)
         log.info("added feed %s", url)
-        rows.append(row)
+        rows.append(find_feed(store, url) or row)
     return rows
 
 

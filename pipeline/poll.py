@@ -59,19 +59,22 @@ def _insert_new(store: Store, feed: dict, items: list[FeedItem], *, max_new: int
         log.info("feed %s: %d item(s) have neither audio nor a transcript; skipped", feed["url"], skipped)
     fresh = [i for i in usable if i.episode_id not in known]
     fresh.sort(key=lambda i: i.published or "", reverse=True)
+    backlog: set[str] = set()
     if not known and feed["last_polled"] is None:
-        # A feed seen for the first time contributes only its newest episodes, not years of backlog.
-        fresh = fresh[:max_new]
+        # A feed seen for the first time contributes only its newest episodes; the backlog is stored as
+        # "skipped" so later polls know those items and do not backfill years of episodes.
+        backlog = {i.episode_id for i in fresh[max_new:]}
     stamp = now_iso()
     rows = [
         {
             "episode_id": i.episode_id, "feed_id": feed["feed_id"], "guid": i.guid, "title": i.title,
             "published": i.published, "audio_url": i.audio_url, "audio_type": i.audio_type,
             "audio_length": i.audio_length, "duration_s": i.duration_s, "link": i.link, "description": i.description,
-            "transcripts": json.dumps([asdict(t) for t in i.transcripts]), "status": "new", "attempts": 0,
+            "transcripts": json.dumps([asdict(t) for t in i.transcripts]),
+            "status": "skipped" if i.episode_id in backlog else "new", "attempts": 0,
             "tokens": 0, "created_at": stamp, "updated_at": stamp,
         }
         for i in fresh
     ]
     store.upsert("episodes", rows, insert_only=True)
-    return len(rows)
+    return len(rows) - len(backlog)

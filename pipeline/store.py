@@ -15,8 +15,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import lancedb
 import numpy as np
 import pyarrow as pa
+from lancedb.index import FTS, Bitmap, BTree, IvfHnswSq
 
 from .errors import EmbeddingError, StoreError
 
@@ -51,7 +53,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     "topics": pa.schema(
         [
             ("topic_id", STR), ("label", STR), ("keywords", STRS), ("size", I64), ("centroid", pa.list_(pa.float32())),
-            ("updated_at", STR),
+            ("updated_at", STR), ("label_source", STR),
         ]
     ),
     "briefs": pa.schema(
@@ -67,7 +69,13 @@ KEYS = {
     "feeds": "feed_id", "episodes": "episode_id", "segments": "segment_id", "insights": "insight_id",
     "topics": "topic_id", "briefs": "date", "meta": "key",
 }
-SCALAR_INDEXES = {"episodes": ["episode_id", "status", "feed_id"], "insights": ["insight_id", "feed_id", "published"]}
+SCALAR_INDEXES = {
+    "episodes": ["episode_id", "status", "feed_id"],
+    "insights": ["insight_id", "feed_id", "published", "topic_id", "episode_id"],
+    "segments": ["episode_id"],
+}
+BITMAP_COLUMNS = {"status", "feed_id", "topic_id"}  # few distinct values: bitmap; the rest: btree
+VECTOR_INDEX_MIN_ROWS = 20_000  # below this a flat scan is fast enough and an index not worth its build
 
 
 def insights_schema(dim: int) -> pa.Schema:
@@ -79,6 +87,15 @@ def insights_schema(dim: int) -> pa.Schema:
             ("vector", pa.list_(pa.float32(), dim)), ("topic_id", STR), ("x", F64), ("y", F64), ("created_at", STR),
         ]
     )
+
+
+def matrix(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """A column of equal-length float lists (vectors, centroids) as a 2-D float32 array."""
+    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if len(arr) == 0:
+        return np.zeros((0, 0), dtype=np.float32)
+    flat = arr.flatten().to_numpy(zero_copy_only=False).astype(np.float32, copy=False)
+    return flat.reshape(len(arr), -1)
 
 
 def now_iso() -> str:
@@ -107,8 +124,6 @@ class Store:
     """A LanceDB database folder with Podbrief's tables."""
 
     def __init__(self, path: str | Path) -> None:
-        import lancedb
-
         self.path = Path(path)
         try:
             self.path.mkdir(parents=True, exist_ok=True)
@@ -227,11 +242,39 @@ class Store:
         if tbl is None:
             return []
         query = tbl.search(np.asarray(vector, dtype=np.float32), vector_column_name="vector").distance_type("cosine")
+        # With the (quantised) vector index, re-rank by the exact vectors so `_distance` is the true cosine distance.
+        query = query.refine_factor(1)
         if where:
             query = query.where(where, prefilter=True)
         if columns:
             query = query.select([*columns, "_distance"] if "_distance" not in columns else list(columns))
         return query.limit(limit).to_arrow().to_pylist()
+
+    def arrow(self, name: str, where: str | None = None, *, columns: Sequence[str] | None = None) -> pa.Table:
+        """Rows of a table matching an SQL filter as an Arrow table (fast for vectors and large reads)."""
+        tbl = self.table(name, create=False)
+        if tbl is None:
+            return pa.table({c: pa.array([], pa.null()) for c in columns or []})
+        query = tbl.search()
+        if where:
+            query = query.where(where)
+        if columns:
+            query = query.select(list(columns))
+        return query.limit(None).to_arrow()
+
+    def ensure_vector_index(self, *, min_rows: int = VECTOR_INDEX_MIN_ROWS) -> bool:
+        """Build a cosine IVF_HNSW_SQ index on insight vectors once the table has `min_rows`; True if one exists."""
+        tbl = self.table("insights", create=False)
+        if tbl is None:
+            return False
+        if any("vector" in idx.columns for idx in tbl.list_indices()):
+            return True
+        rows = tbl.count_rows()
+        if rows < min_rows:
+            return False
+        log.info("Building the vector index over %d insights", rows)
+        tbl.create_index("vector", config=IvfHnswSq(distance_type="cosine"))  # with config, the first argument is the column
+        return True
 
     def text_search(self, name: str, text: str, *, limit: int = 20, where: str | None = None) -> list[dict]:
         """Full-text search over a table's `text` column (`_score` in each row)."""
@@ -239,7 +282,7 @@ class Store:
         if tbl is None or tbl.count_rows() == 0:
             return []
         if not any(idx.index_type == "FTS" for idx in tbl.list_indices()):
-            tbl.create_fts_index("text", replace=True)
+            tbl.create_index("text", config=FTS(), replace=True)
         query = tbl.search(text, query_type="fts")
         if where:
             query = query.where(where, prefilter=True)
@@ -254,11 +297,12 @@ class Store:
             existing = {c for idx in tbl.list_indices() for c in idx.columns}
             for col in cols:
                 if col not in existing:
-                    tbl.create_scalar_index(col, index_type="BITMAP" if col in {"status", "feed_id"} else "BTREE")
+                    tbl.create_index(col, config=Bitmap() if col in BITMAP_COLUMNS else BTree())
+        self.ensure_vector_index()
         for name in ("insights", "segments"):
             tbl = self.table(name, create=False)
             if tbl is not None and tbl.count_rows():
-                tbl.create_fts_index("text", replace=True)
+                tbl.create_index("text", config=FTS(), replace=True)
         for tbl in list(self._tables.values()):
             tbl.optimize(cleanup_older_than=timedelta(days=1))
 
