@@ -221,6 +221,20 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+@command
+def cmd_reembed(args: argparse.Namespace) -> int:
+    """Rebuild every insight vector with the configured embedding model, then re-cluster topics.
+    Example: PODBRIEF_EMBED_MODEL=text-embedding-3-small python -m pipeline reembed"""
+    from .reembed import reembed
+    from .topics import topics
+
+    store = _store(args)
+    count = reembed(store)
+    topics(store, rebuild=True)
+    print(f"re-embedded {count} insight(s); topics rebuilt")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog="python -m pipeline", description="Podbrief: podcasts to a daily brief.")
@@ -250,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print a JSON array of insights")
     p.add_argument("--extractor", choices=["auto", "extractive", "llm"], default="auto")
     add("seed")
+    add("reembed")
     return parser
 
 
