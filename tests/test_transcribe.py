@@ -34,13 +34,14 @@ def test_transcribes_real_speech_within_wer(name: str) -> None:
     assert all(0 <= s.start_s < s.end_s <= 12.0 and s.text == s.text.strip() for s in transcript.segments)
 
 
-def test_splits_into_sentences_with_times() -> None:
+def test_segments_are_timed_in_order_at_phrase_boundaries() -> None:
     transcript = transcribe(AUDIO / "librispeech_2412-153948-0000.flac", settings=SETTINGS)
-    assert len(transcript.segments) == 2
-    first, second = transcript.segments
-    assert normalize_words(first.text)[-3:] == ["my", "native", "country"]
-    assert normalize_words(second.text)[:2] == ["the", "narrative"]
-    assert first.end_s <= second.start_s
+    assert len(transcript.segments) >= 2
+    for earlier, later in zip(transcript.segments, transcript.segments[1:], strict=False):
+        assert earlier.end_s <= later.start_s
+    last = transcript.segments[-1]
+    assert normalize_words(last.text)[:2] == ["the", "narrative"]  # the second sentence starts a segment
+    assert 7.0 < last.start_s < 9.5
 
 
 def test_sequential_decoding_without_vad() -> None:
