@@ -69,7 +69,14 @@ def import_opml(store: Store, source: str | Path | bytes) -> list[dict]:
     except ET.ParseError as exc:
         raise FeedError(f"The OPML file is not valid XML ({exc}). Export it again from your podcast app.") from exc
     urls = [o.get("xmlUrl") or o.get("xmlurl") or "" for o in root.iter("outline")]
-    urls = [urljoin(base, u.strip()) if base else u.strip() for u in urls if u.strip()]
+    urls = [u.strip() for u in urls if u.strip()]
+    relative = [u for u in urls if not urlparse(u).scheme]
+    if relative and not base:
+        raise FeedError(
+            f"The OPML file lists {len(relative)} feed(s) by relative path (e.g. {relative[0]}), which only make sense "
+            "next to the file. Import it from disk with `python -m pipeline import-opml FILE`, or use full URLs."
+        )
+    urls = [urljoin(base, u) for u in urls] if base else urls
     if not urls:
         raise FeedError("The OPML file lists no feeds (no <outline xmlUrl=...>). Export it again from your podcast app.")
     return add_feeds(store, urls)

@@ -77,6 +77,20 @@ def test_import_opml_adds_every_feed(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert json.loads(out[out.index("{"):])["feeds"] == 2
 
 
+def test_uploaded_opml_with_relative_paths_is_refused(tmp_path: Path) -> None:
+    from pipeline.catalog import import_opml
+    from pipeline.errors import FeedError
+    from pipeline.store import Store
+
+    store = Store(tmp_path / "db")
+    with pytest.raises(FeedError, match=r"lists 1 feed\(s\) by relative path \(e.g. feeds/b.xml\)"):
+        import_opml(store, b'<opml><body><outline xmlUrl="https://a.example/f.xml"/>'
+                           b'<outline xmlUrl="feeds/b.xml"/></body></opml>')
+    assert store.count("feeds") == 0
+    added = import_opml(store, Path(__file__).parent.parent / "data" / "samples" / "opml.xml")
+    assert len(added) == 8 and all(Path(f["url"].removeprefix("file://")).exists() for f in added)
+
+
 def test_extract_refuses_llm_without_configuration(capsys: pytest.CaptureFixture[str]) -> None:
     path = str(FIXTURES / "transcripts" / "pc20ns_buzzsprout_10things.srt")
     assert main(["extract", path, "--extractor", "llm"]) == 1
