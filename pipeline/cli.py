@@ -207,6 +207,30 @@ def _clock(seconds: float) -> str:
 
 
 @command
+def cmd_topics(args: argparse.Namespace) -> int:
+    """Cluster insights into topics (new insights join the nearest topic unless a re-cluster is due).
+    Example: python -m pipeline topics --rebuild"""
+    from .topics import topics
+
+    print(topics(_store(args), rebuild=args.rebuild).message)
+    return 0
+
+
+@command
+def cmd_brief(args: argparse.Namespace) -> int:
+    """Print (or write) the day's top five as Markdown, the editor's saved version when there is one.
+    Example: python -m pipeline brief --date 2026-02-11 --out brief.md --weights '{"novelty": 1.5}'"""
+    from .export import brief
+
+    text = brief(_store(args), args.date, out=args.out, weights=args.weights, explain=args.explain)
+    if args.out:
+        print(f"wrote {args.out}")
+    else:
+        print(text, end="")
+    return 0
+
+
+@command
 def cmd_seed(args: argparse.Namespace) -> int:
     """Fill an empty store from the bundled offline samples (does nothing if it has feeds). Example: python -m pipeline seed"""
     from .ingest import ingest
@@ -263,6 +287,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", metavar="PATH")
     p.add_argument("--json", action="store_true", help="print a JSON array of insights")
     p.add_argument("--extractor", choices=["auto", "extractive", "llm"], default="auto")
+    add("topics").add_argument("--rebuild", action="store_true", help="re-cluster everything now")
+    p = add("brief")
+    p.add_argument("--date", help="YYYY-MM-DD (default: the latest date with insights)")
+    p.add_argument("--out", metavar="FILE", help="write the Markdown here instead of printing it")
+    p.add_argument("--weights", metavar="JSON", help='ranking weights, e.g. \'{"novelty": 1.5, "max_per_podcast": 1}\'')
+    p.add_argument("--explain", action="store_true", help="add each pick's score breakdown")
     add("seed")
     add("reembed")
     return parser

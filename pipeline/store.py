@@ -194,6 +194,12 @@ class Store:
         data = pa.Table.from_pylist(rows, schema=schema)
         tbl.merge_insert(KEYS[name]).when_matched_update_all().execute(data)
 
+    def update_where(self, name: str, where: str, values: dict[str, Any]) -> None:
+        """Set columns on the rows matching an SQL filter (for a few rows of a large table, far cheaper than a merge)."""
+        tbl = self.table(name, create=False)
+        if tbl is not None:
+            tbl.update(where=where, values=values)
+
     def delete(self, name: str, where: str) -> None:
         """Delete the rows matching an SQL filter."""
         tbl = self.table(name, create=False)
@@ -275,6 +281,16 @@ class Store:
         log.info("Building the vector index over %d insights", rows)
         tbl.create_index("vector", config=IvfHnswSq(distance_type="cosine"))  # with config, the first argument is the column
         return True
+
+    def vector_index_coverage(self) -> float | None:
+        """The share of insights that the vector index covers (rewritten rows drop out until `optimize`); None without one."""
+        tbl = self.table("insights", create=False)
+        name = next((idx.name for idx in tbl.list_indices() if "vector" in idx.columns), None) if tbl is not None else None
+        if name is None:
+            return None
+        stats = tbl.index_stats(name)
+        total = stats.num_indexed_rows + stats.num_unindexed_rows
+        return stats.num_indexed_rows / total if total else 1.0
 
     def text_search(self, name: str, text: str, *, limit: int = 20, where: str | None = None) -> list[dict]:
         """Full-text search over a table's `text` column (`_score` in each row)."""

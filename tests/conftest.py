@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.app_fixtures import app_db, empty_db, seeded_db  # noqa: F401
 from tests.httpserver import http_server  # noqa: F401
 from tests.openai_server import openai_server  # noqa: F401
 

@@ -1,0 +1,35 @@
+"""Podbrief dashboard: navigation, session-state defaults and the shared sidebar.
+
+Run with `streamlit run app.py`; the store is PODBRIEF_DB (default data/lancedb).
+"""
+
+import streamlit as st
+
+from ui import auth, widgets
+
+SESSION_DEFAULTS: dict[str, object] = {
+    auth.EDITOR_KEY: None,  # name of the signed-in editor (when editing is protected)
+    widgets.DATE_KEY: None,  # the date the Brief and Curate pages show; None: the latest date with insights
+    widgets.WEIGHTS_KEY: None,  # the sidebar's ranking weights (JSON)
+    widgets.WEIGHTS_FOR_KEY: None,  # the date whose saved weights the sidebar started from
+    widgets.FLASH_KEY: None,  # a message to show after the rerun that follows a write
+    "detail_insight_id": None,  # the insight whose detail the Search page shows
+    "job_pid": None,  # the background ingestion job started from the Feeds page, and its log
+    "job_log": None,
+}
+
+st.set_page_config(page_title="Podbrief", page_icon=":material/podcasts:", layout="wide")
+for key, value in SESSION_DEFAULTS.items():
+    st.session_state.setdefault(key, value)
+
+PAGES = [
+    st.Page("pages/brief.py", title="Brief", icon=":material/newspaper:", default=True),
+    st.Page("pages/explore.py", title="Explore", icon=":material/scatter_plot:"),
+    st.Page("pages/search.py", title="Search", icon=":material/search:"),
+    st.Page("pages/curate.py", title="Curate", icon=":material/edit_note:"),
+    st.Page("pages/feeds.py", title="Feeds", icon=":material/rss_feed:"),
+]
+page = st.navigation(PAGES)
+
+auth.sign_out_button()
+page.run()

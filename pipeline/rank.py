@@ -1,0 +1,260 @@
+"""The daily top five: score each candidate from named components, then pick with MMR under diversity caps.
+
+Candidates are the insights of episodes published in the window that ends with the brief's date. Each gets
+components in [0, 1] (see `Weights`), and an overall score, their weighted mean. Selection is maximal marginal
+relevance with per-podcast and per-topic caps and a quality floor; editor overrides (pins, excludes, manual
+order, edited text) always win. Everything is deterministic for the same store and inputs.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .config import Settings
+from .errors import PodbriefError
+from .scoring import corroboration, interest, iso_prefix, novelty, podcast_weight, recency
+from .store import Store, matrix, sql_in
+from .weights import COMPONENTS, Weights
+
+log = logging.getLogger(__name__)
+
+TOP_N = 5
+HISTORY_DAYS = 30  # how far back novelty looks (the topic's history and earlier briefs)
+CORROBORATION_DAYS = 7
+CORROBORATION_FULL = 3  # this many other podcasts saying something similar scores 1
+ALTERNATES = 20
+ROW_COLUMNS = ["insight_id", "feed_id", "episode_id", "topic_id", "published", "score", "vector"]
+
+
+@dataclass
+class Pick:
+    """One insight in a brief (or a candidate left out), with the score breakdown that placed it."""
+
+    insight_id: str
+    text: str
+    original_text: str
+    quote: str
+    start_s: float
+    end_s: float
+    published: str | None
+    episode_id: str
+    episode_title: str
+    episode_link: str | None
+    audio_url: str | None
+    feed_id: str
+    feed_title: str
+    topic_id: str | None
+    topic_label: str | None
+    score: float
+    components: dict[str, float | None]
+    pinned: bool = False
+    note: str | None = None
+    why: str = ""
+
+
+@dataclass
+class Brief:
+    """A day's picks in order, the candidates left out, and how they were chosen."""
+
+    date: str
+    window_start: str
+    window_end: str
+    picks: list[Pick]
+    alternates: list[Pick]
+    candidates: int
+    eligible: int
+    weights: Weights
+    shortfall: str | None = None
+    status: str = "unsaved"  # unsaved | draft | published
+    note: str | None = None
+    editor: str | None = None
+    updated_at: str | None = None
+    published_at: str | None = None
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+def parse_date(date: str) -> datetime:
+    """A brief date (YYYY-MM-DD) as midnight UTC; a clear error otherwise."""
+    try:
+        return datetime.strptime(date, "%Y-%m-%d").replace(tzinfo=UTC)
+    except (TypeError, ValueError) as exc:
+        raise PodbriefError(f"Date {date!r} is not YYYY-MM-DD. Pass e.g. --date 2024-05-10.") from exc
+
+
+def rank(store: Store, date: str, *, weights: Weights | None = None, pins: list[str] | None = None,
+         excludes: list[str] | None = None, order: list[str] | None = None, edits: dict[str, str] | None = None,
+         fixed: list[str] | None = None, settings: Settings | None = None) -> Brief:
+    """Score the day's candidates and pick the top five; `fixed` scores and explains a given list instead.
+
+    Example: `python -m pipeline brief --date 2024-05-10 --weights '{"novelty": 1.5}'`
+    """
+    w = weights or Weights()
+    pins, excludes, edits = list(dict.fromkeys(pins or [])), set(excludes or []), edits or {}
+    clash = sorted(excludes & set(pins))
+    if clash:
+        raise PodbriefError(f"Insight(s) {', '.join(clash)} are both pinned and excluded for {date}. Unpin or un-exclude them.")
+    end = parse_date(date) + timedelta(days=1)
+    start = end - timedelta(hours=w.window_hours)
+    lookback = min(start - timedelta(days=HISTORY_DAYS), end - timedelta(days=CORROBORATION_DAYS))
+    recent = store.arrow("insights", f"published >= '{iso_prefix(lookback)}' AND published < '{iso_prefix(end)}'",
+                         columns=ROW_COLUMNS)
+    in_window = recent.filter(pc.greater_equal(recent.column("published"), iso_prefix(start))) if recent.num_rows else recent
+    window_ids = [i for i in (in_window.column("insight_id").to_pylist() if in_window.num_rows else []) if i not in excludes]
+    forced = list(dict.fromkeys(pins + (fixed or [])))
+    cand = _rows(store, recent, window_ids, forced)
+    missing = sorted(set(forced) - set(cand["insight_id"]))
+    if missing:
+        raise PodbriefError(f"Insight(s) {', '.join(missing)} are not in the store. Remove them from the brief for {date}.")
+    comps = _components(store, cand, recent, date, start, end, w, settings)
+    total = _total(comps, w)
+    if fixed is not None:
+        chosen = [cand["index"][i] for i in fixed]
+        mmr: dict[int, float] = {}
+    else:
+        chosen, mmr = _select(cand, total, [cand["index"][p] for p in pins], w, window_ids)
+    if order:
+        position = {insight_id: n for n, insight_id in enumerate(order)}
+        chosen.sort(key=lambda c: position.get(cand["insight_id"][c], len(position)))
+    eligible = sum(1 for i in window_ids if total[cand["index"][i]] >= w.quality_floor)
+    rest = sorted((cand["index"][i] for i in window_ids if cand["index"][i] not in chosen),
+                  key=lambda c: (-total[c], cand["insight_id"][c]))[:ALTERNATES]
+    pinned = {cand["index"][p] for p in pins}
+    shown = _picks(store, cand, chosen + rest, comps, total, w, edits, pinned, mmr, chosen_set=set(chosen))
+    picks, alternates = shown[:len(chosen)], shown[len(chosen):]
+    brief = Brief(date, iso_prefix(start), iso_prefix(end), picks, alternates, len(window_ids), eligible, w)
+    if len(picks) < TOP_N and fixed is None:
+        brief.shortfall = (f"Only {len(picks)} insight(s) made the brief: {len(window_ids)} candidate(s) in the "
+                           f"{w.window_hours:g} h window ending {date}, {eligible} above the quality floor of "
+                           f"{w.quality_floor:.2f}, at most {w.max_per_podcast} per podcast and {w.max_per_topic} per topic.")
+    return brief
+
+
+def _rows(store: Store, recent: pa.Table, window_ids: list[str], forced: list[str]) -> dict:
+    """Candidate columns as lists (vectors as a matrix): the window's insights plus pinned or fixed ones."""
+    wanted = list(dict.fromkeys(window_ids + forced))
+    known = set(recent.column("insight_id").to_pylist()) if recent.num_rows else set()
+    outside = [i for i in wanted if i not in known]
+    parts = [recent.filter(pc.is_in(recent.column("insight_id"), pa.array(wanted, pa.string())))] if known else []
+    if outside:
+        parts.append(store.arrow("insights", sql_in("insight_id", outside), columns=ROW_COLUMNS))
+    table = pa.concat_tables([p.select(ROW_COLUMNS) for p in parts]) if parts else None
+    if table is None or table.num_rows == 0:
+        return {"insight_id": [], "index": {}, "vector": np.zeros((0, 0), np.float32), "feed_id": [], "topic_id": [],
+                "published": [], "score": []}
+    table = table.take(pc.sort_indices(table, [("insight_id", "ascending")]))  # a fixed order for ties
+    cand = {c: table.column(c).to_pylist() for c in ROW_COLUMNS if c != "vector"}
+    cand["vector"] = matrix(table.column("vector"))
+    cand["index"] = {i: n for n, i in enumerate(cand["insight_id"])}
+    return cand
+
+
+def _components(store: Store, cand: dict, recent: pa.Table, date: str, start: datetime, end: datetime, w: Weights,
+                settings: Settings | None) -> dict[str, np.ndarray | None]:
+    n = len(cand["insight_id"])
+    quality = np.clip(np.array([s or 0.0 for s in cand["score"]], dtype=np.float32), 0, 1) if n else np.zeros(0)
+    return {
+        "quality": quality,
+        "novelty": novelty(store, cand, recent, date, start, HISTORY_DAYS),
+        "corroboration": corroboration(cand, recent, end - timedelta(days=CORROBORATION_DAYS), w.related_threshold,
+                                       CORROBORATION_FULL),
+        "recency": recency(cand, start, end),
+        "interest": interest(store, cand, w.interests, settings),
+        "podcast": podcast_weight(store, cand),
+    }
+
+
+def _total(comps: dict[str, np.ndarray | None], w: Weights) -> np.ndarray:
+    active = [(name, w.weight_of(name)) for name in COMPONENTS if comps[name] is not None and w.weight_of(name) > 0]
+    n = len(comps["quality"])
+    weight_sum = sum(weight for _, weight in active)
+    if not active or n == 0:
+        return np.zeros(n, dtype=np.float32)
+    return sum(weight * comps[name] for name, weight in active) / weight_sum
+
+
+def _select(cand: dict, total: np.ndarray, pinned: list[int], w: Weights, window_ids: list[str]) -> tuple[list[int], dict]:
+    """Pins first, then maximal marginal relevance among eligible window candidates, within the caps."""
+    vectors = cand["vector"]
+    chosen = list(pinned)
+    per_feed: dict[str, int] = {}
+    per_topic: dict[str, int] = {}
+    for c in chosen:
+        per_feed[cand["feed_id"][c]] = per_feed.get(cand["feed_id"][c], 0) + 1
+        if cand["topic_id"][c]:
+            per_topic[cand["topic_id"][c]] = per_topic.get(cand["topic_id"][c], 0) + 1
+    pool = [cand["index"][i] for i in window_ids if total[cand["index"][i]] >= w.quality_floor]
+    pool = sorted(set(pool) - set(chosen))
+    similarity = np.full(len(total), 0.0, dtype=np.float32)
+    if chosen:
+        similarity = (vectors @ vectors[chosen].T).max(axis=1)
+    mmr: dict[int, float] = {}
+    while len(chosen) < TOP_N:
+        allowed = [c for c in pool if per_feed.get(cand["feed_id"][c], 0) < w.max_per_podcast
+                   and (not cand["topic_id"][c] or per_topic.get(cand["topic_id"][c], 0) < w.max_per_topic)]
+        if not allowed:
+            break
+        values = w.mmr_lambda * total[allowed] - (1 - w.mmr_lambda) * np.maximum(similarity[allowed], 0)
+        best = allowed[int(np.argmax(values))]  # argmax takes the first of ties; pool is in insight_id order
+        mmr[best] = float(values.max())
+        chosen.append(best)
+        pool.remove(best)
+        per_feed[cand["feed_id"][best]] = per_feed.get(cand["feed_id"][best], 0) + 1
+        if cand["topic_id"][best]:
+            per_topic[cand["topic_id"][best]] = per_topic.get(cand["topic_id"][best], 0) + 1
+        similarity = np.maximum(similarity, vectors @ vectors[best])
+    return chosen, mmr
+
+
+def _picks(store: Store, cand: dict, indices: list[int], comps: dict, total: np.ndarray, w: Weights,
+           edits: dict[str, str], pinned: set[int], mmr: dict[int, float], *, chosen_set: set[int]) -> list[Pick]:
+    if not indices:
+        return []
+    ids = [cand["insight_id"][c] for c in indices]
+    columns = ["insight_id", "text", "quote", "start_s", "end_s", "published", "episode_id", "feed_id", "topic_id"]
+    rows = {r["insight_id"]: r for r in store.rows("insights", sql_in("insight_id", ids), columns=columns)}
+    episodes = {r["episode_id"]: r for r in store.rows(
+        "episodes", sql_in("episode_id", {r["episode_id"] for r in rows.values()}),
+        columns=["episode_id", "title", "link", "audio_url"])}
+    feeds = {r["feed_id"]: r for r in store.rows("feeds", sql_in("feed_id", {r["feed_id"] for r in rows.values()}),
+                                                 columns=["feed_id", "title"])}
+    topics = {r["topic_id"]: r for r in store.rows("topics", sql_in("topic_id", {r["topic_id"] for r in rows.values()
+                                                                                  if r["topic_id"]}),
+                                                   columns=["topic_id", "label"])}
+    out = []
+    for c, insight_id in zip(indices, ids, strict=True):
+        row = rows[insight_id]
+        episode = episodes.get(row["episode_id"], {})
+        components = {name: (None if comps[name] is None else round(float(comps[name][c]), 4)) for name in COMPONENTS}
+        out.append(Pick(
+            insight_id=insight_id, text=edits.get(insight_id) or row["text"], original_text=row["text"],
+            quote=row["quote"] or "", start_s=float(row["start_s"] or 0.0), end_s=float(row["end_s"] or 0.0),
+            published=row["published"], episode_id=row["episode_id"], episode_title=episode.get("title") or "",
+            episode_link=episode.get("link"), audio_url=episode.get("audio_url"), feed_id=row["feed_id"],
+            feed_title=(feeds.get(row["feed_id"]) or {}).get("title") or row["feed_id"], topic_id=row["topic_id"],
+            topic_label=(topics.get(row["topic_id"]) or {}).get("label"), score=round(float(total[c]), 4),
+            components=components, pinned=c in pinned,
+            why=_why(c, components, float(total[c]), w, c in pinned, mmr.get(c), c in chosen_set),
+        ))
+    return out
+
+
+def _why(c: int, components: dict[str, float | None], total: float, w: Weights, pinned: bool, mmr: float | None,
+         chosen: bool) -> str:
+    parts = ", ".join(f"{name} {value:.2f}×{w.weight_of(name):g}" for name, value in components.items()
+                      if value is not None and w.weight_of(name) > 0)
+    breakdown = f"score {total:.2f} (weighted mean of {parts})"
+    if pinned:
+        return f"Pinned by the editor; {breakdown}."
+    if mmr is not None:
+        return f"Picked by relevance and diversity (MMR {mmr:.2f}, λ={w.mmr_lambda:g}); {breakdown}."
+    if chosen:
+        return f"In the saved brief; {breakdown}."
+    if total < w.quality_floor:
+        return f"Below the quality floor of {w.quality_floor:.2f}; {breakdown}."
+    return f"Left out by the diversity rules (MMR or the per-podcast/per-topic caps); {breakdown}."

@@ -1,0 +1,52 @@
+"""Related insights: the most similar insights said on other podcasts, found by LanceDB vector search.
+
+The store's vector index (built by `Store.optimize` once the table is large) keeps this fast; the "other
+podcast" rule is a prefilter, so the nearest neighbours are searched among other feeds only.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from .errors import PodbriefError
+from .store import Store, sql_eq
+
+log = logging.getLogger(__name__)
+
+RELATED_LIMIT = 5
+RELATED_THRESHOLD = 0.5  # cosine similarity; MiniLM sentences above this say much the same thing
+OVERFETCH = 3  # ask the index for more than needed, so ties at the cut are ordered by date, not by chance
+TIE_DECIMALS = 3  # similarities equal to this many decimals are ties, and the newest comes first
+COLUMNS = ["insight_id", "episode_id", "feed_id", "published", "text", "start_s", "end_s", "score", "topic_id"]
+
+
+def related(store: Store, insight_id: str, *, limit: int = RELATED_LIMIT,
+            threshold: float = RELATED_THRESHOLD) -> list[dict]:
+    """Insights from other podcasts most similar to this one (with `similarity`), best first, newest among ties."""
+    rows = store.rows("insights", sql_eq("insight_id", insight_id), columns=["vector", "feed_id"])
+    if not rows:
+        raise PodbriefError(f"No insight {insight_id!r} in the store. Check the id (see the Explore page or "
+                            "`python -m pipeline status`).")
+    return related_to_vector(store, np.asarray(rows[0]["vector"], dtype=np.float32), exclude_feed=rows[0]["feed_id"],
+                             limit=limit, threshold=threshold)
+
+
+def related_to_vector(store: Store, vector: np.ndarray, *, exclude_feed: str | None, limit: int = RELATED_LIMIT,
+                      threshold: float = RELATED_THRESHOLD) -> list[dict]:
+    """Insights most similar to a vector, from feeds other than `exclude_feed`, at or above `threshold`."""
+    if limit <= 0:
+        return []
+    where = f"NOT ({sql_eq('feed_id', exclude_feed)})" if exclude_feed else None
+    hits = store.vector_search(vector, where=where, limit=limit * OVERFETCH, columns=COLUMNS)
+    found = []
+    for hit in hits:
+        similarity = 1.0 - float(hit.pop("_distance"))
+        if similarity >= threshold:
+            found.append({**hit, "similarity": round(similarity, 4)})
+    # Stable sorts, last key first: id (a fixed order), then newest, then similarity rounded so near-ties tie.
+    found.sort(key=lambda h: h["insight_id"])
+    found.sort(key=lambda h: h["published"] or "", reverse=True)
+    found.sort(key=lambda h: round(h["similarity"], TIE_DECIMALS), reverse=True)
+    return found[:limit]

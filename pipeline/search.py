@@ -1,0 +1,106 @@
+"""Search and detail reads for the dashboard: one ranked list from full-text and semantic search, and an insight's context.
+
+Full-text search runs over insights and transcript segments, semantic search over insight vectors; the lists are
+merged by reciprocal rank fusion, so an item found both ways rises to the top.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import numpy as np
+
+from .config import Settings
+from .related import RELATED_LIMIT, RELATED_THRESHOLD, related_to_vector
+from .store import Store, sql_eq, sql_in
+
+log = logging.getLogger(__name__)
+
+SEARCH_LIMIT = 20
+RRF_K = 60  # the usual constant of reciprocal rank fusion
+MIN_SIMILARITY = 0.2  # semantic hits below this cosine are noise
+CONTEXT_S = 45.0  # transcript seconds shown either side of an insight
+QUERY_WORD = re.compile(r"\w+")
+INSIGHT_COLUMNS = ["insight_id", "episode_id", "feed_id", "published", "text", "start_s", "end_s", "topic_id"]
+
+
+def search(store: Store, query: str, *, limit: int = SEARCH_LIMIT, settings: Settings | None = None) -> list[dict]:
+    """Insights and transcript segments matching a query by words or by meaning, best first.
+
+    Each hit has kind (insight | segment), id, text, episode and podcast titles, start_s, audio_url, score
+    (fused rank) and matched_by (text, meaning). Example: `search(open_store("data/lancedb"), "generics in Go")`
+    """
+    words = " ".join(QUERY_WORD.findall(query or ""))  # plain words: no query syntax reaches the index
+    if not words:
+        return []
+    ranked: dict[tuple[str, str], dict] = {}
+
+    def add(kind: str, rows: list[dict], how: str) -> None:
+        for rank, row in enumerate(rows):
+            key = (kind, row["insight_id"] if kind == "insight" else row["segment_id"])
+            hit = ranked.setdefault(key, {"kind": kind, "id": key[1], "row": row, "score": 0.0, "matched_by": []})
+            hit["score"] += 1.0 / (RRF_K + rank + 1)
+            hit["matched_by"].append(how)
+
+    add("insight", store.text_search("insights", words, limit=limit), "text")
+    add("segment", store.text_search("segments", words, limit=limit), "text")
+    add("insight", _semantic(store, words, limit, settings), "meaning")
+    hits = sorted(ranked.values(), key=lambda h: (-h["score"], h["kind"], h["id"]))[:limit]
+    return _describe(store, hits)
+
+
+def _semantic(store: Store, query: str, limit: int, settings: Settings | None) -> list[dict]:
+    if store.count("insights") == 0:
+        return []
+    from .embed import embed
+
+    vector = embed([query], settings=settings)[0]
+    rows = store.vector_search(vector, limit=limit, columns=INSIGHT_COLUMNS)
+    return [r for r in rows if 1.0 - r["_distance"] >= MIN_SIMILARITY]
+
+
+def _describe(store: Store, hits: list[dict]) -> list[dict]:
+    rows = [h["row"] for h in hits]
+    episodes = {r["episode_id"]: r for r in store.rows("episodes", sql_in("episode_id", {r["episode_id"] for r in rows}),
+                                                       columns=["episode_id", "title", "audio_url", "published"])}
+    feeds = {r["feed_id"]: r for r in store.rows("feeds", sql_in("feed_id", {r["feed_id"] for r in rows}),
+                                                 columns=["feed_id", "title"])}
+    out = []
+    for hit in hits:
+        row = hit["row"]
+        episode = episodes.get(row["episode_id"], {})
+        out.append({
+            "kind": hit["kind"], "id": hit["id"], "text": row["text"], "episode_id": row["episode_id"],
+            "episode_title": episode.get("title") or "", "feed_id": row["feed_id"],
+            "feed_title": (feeds.get(row["feed_id"]) or {}).get("title") or row["feed_id"],
+            "published": episode.get("published"), "start_s": row["start_s"], "end_s": row["end_s"],
+            "audio_url": episode.get("audio_url"), "score": round(hit["score"], 5), "matched_by": sorted(set(hit["matched_by"])),
+        })
+    return out
+
+
+def insight_detail(store: Store, insight_id: str, *, related_limit: int = RELATED_LIMIT,
+                   threshold: float = RELATED_THRESHOLD) -> dict | None:
+    """An insight with its episode, podcast, topic, the transcript around it, and related insights; None if unknown."""
+    rows = store.rows("insights", sql_eq("insight_id", insight_id))
+    if not rows:
+        return None
+    insight = rows[0]
+    vector = np.asarray(insight.pop("vector"), dtype=np.float32)
+    episode = (store.rows("episodes", sql_eq("episode_id", insight["episode_id"])) or [None])[0]
+    feed = (store.rows("feeds", sql_eq("feed_id", insight["feed_id"])) or [None])[0]
+    topic = None
+    if insight["topic_id"]:
+        topic = (store.rows("topics", sql_eq("topic_id", insight["topic_id"]),
+                            columns=["topic_id", "label", "keywords", "size"]) or [None])[0]
+    start, end = (insight["start_s"] or 0.0) - CONTEXT_S, (insight["end_s"] or 0.0) + CONTEXT_S
+    segments = store.rows("segments", f"{sql_eq('episode_id', insight['episode_id'])} AND end_s >= {start:.3f} "
+                                      f"AND start_s <= {end:.3f}")
+    return {
+        "insight": insight, "episode": episode, "feed": feed, "topic": topic,
+        "segments": sorted(segments, key=lambda s: s["idx"]),
+        "related": related_to_vector(store, vector, exclude_feed=insight["feed_id"], limit=related_limit,
+                                     threshold=threshold),
+    }
+

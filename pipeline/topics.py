@@ -1,0 +1,354 @@
+"""Topic clusters over insight vectors: k-means with stable ids, keyword (and LLM) labels, and 2-D map coordinates.
+
+Every insight belongs to its nearest topic, so there is no "outlier" bucket; clusters too small to be a topic
+are merged into their nearest neighbour. A re-clustering starts from the previous centroids and matches its
+clusters to the previous topics (Hungarian matching on centroid cosine), so topics keep their ids and labels;
+only clusters that match nothing get new ids. Between re-clusterings, new insights join their nearest topic.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+from scipy import sparse
+
+from .config import Settings, get_settings
+from .labels import keyword_label, llm_client, llm_label, topic_keywords
+from .store import Store, matrix, now_iso, sql_eq, sql_in
+
+log = logging.getLogger(__name__)
+
+MIN_INSIGHTS = 10  # fewer insights than this are not clustered
+MIN_TOPICS = 2
+MAX_TOPICS = 200
+K_CANDIDATES = 5  # values of k tried between MAX(k_auto / 2) and k_auto
+SILHOUETTE_SAMPLE = 3000
+STABILITY_MARGIN = 0.02  # the previous k is kept unless another k's silhouette beats it by this much
+MIN_TOPIC_SIZE = 3
+MIN_TOPIC_SHARE = 0.001  # clusters smaller than this share of all insights merge into their nearest neighbour
+MATCH_THRESHOLD = 0.75  # centroid cosine for a new cluster to inherit an old topic's id and label
+RECLUSTER_GROWTH = 0.2  # re-cluster once the store grew by this share since the last full clustering
+MINIBATCH_FROM = 20_000  # from this many insights, mini-batch k-means
+BATCH_SIZE = 4096
+MAP_PULL = 0.5  # map points sit halfway between the insight and its topic centroid, so topics read as groups
+MIN_INDEX_COVERAGE = 0.9  # below this share of insights in the vector index, `topics` refreshes it
+MERGE_FROM = 40  # from this many insights to assign, one merge beats one update per insight
+CHUNK = 100_000  # rows per block when assigning, to bound memory
+SEED = 0
+META_KEY = "topics"
+ID_FORMAT = "topic-{:04d}"
+
+
+@dataclass(frozen=True)
+class TopicRun:
+    """What one `topics` call did."""
+
+    reclustered: bool
+    insights: int
+    topics: int
+    kept: int = 0
+    new: int = 0
+    dropped: int = 0
+    assigned: int = 0
+    seconds: float = 0.0
+    reindex_s: float = 0.0  # time spent refreshing the vector index after the re-clustering (not in seconds)
+
+    @property
+    def message(self) -> str:
+        """One line for people."""
+        if self.reclustered:
+            reindex = f" Refreshed the vector index in {self.reindex_s:.1f} s." if self.reindex_s else ""
+            return (f"Clustered {self.insights} insights into {self.topics} topics ({self.kept} kept their ids, "
+                    f"{self.new} new, {self.dropped} gone) in {self.seconds:.1f} s.{reindex}")
+        return f"Assigned {self.assigned} new insights to {self.topics} existing topics in {self.seconds:.1f} s."
+
+
+def topics(store: Store, *, rebuild: bool = False, settings: Settings | None = None) -> TopicRun:
+    """Re-cluster when forced, when there are no topics, or when the store grew enough; else assign new insights.
+
+    Example: `python -m pipeline topics --rebuild`
+    """
+    started = time.perf_counter()
+    if rebuild or _due(store):
+        run = _recluster(store, settings or get_settings(), started)
+        coverage = store.vector_index_coverage()
+        if coverage is not None and coverage < MIN_INDEX_COVERAGE:
+            # Writing every insight's topic can rewrite rows out of the vector index; related lookups stay fast
+            # only once the index covers them again.
+            log.info("The vector index covers %.0f%% of insights after re-clustering; refreshing it", 100 * coverage)
+            indexing = time.perf_counter()
+            store.optimize()
+            run = replace(run, reindex_s=time.perf_counter() - indexing)
+        return run
+    assigned = _assign(store, "topic_id IS NULL")
+    return TopicRun(False, store.count("insights"), store.count("topics"), assigned=assigned,
+                    seconds=time.perf_counter() - started)
+
+
+def assign_topics(store: Store, insight_ids: list[str]) -> None:
+    """Put newly stored insights in their nearest topic (ingestion calls this); re-clusters when it is due."""
+    if not insight_ids:
+        return
+    if _due(store):
+        _recluster(store, get_settings(), time.perf_counter())
+    else:
+        _assign(store, sql_in("insight_id", insight_ids))
+
+
+# -- incremental assignment ---------------------------------------------------------------------------------
+
+
+def _assign(store: Store, where: str) -> int:
+    """Give the insights matching `where` their nearest topic and map position; how many there were."""
+    state = _state(store)
+    table = store.arrow("topics", columns=["topic_id", "centroid"])
+    if table.num_rows == 0 or "projection" not in state:
+        return 0
+    topic_ids = table.column("topic_id").to_pylist()
+    centroids = matrix(table.column("centroid"))
+    rows = store.arrow("insights", where, columns=["insight_id", "vector"])
+    if rows.num_rows == 0:
+        return 0
+    vectors = matrix(rows.column("vector"))
+    labels, _ = _nearest(vectors, centroids)
+    xy = _project(vectors, centroids[labels], state["projection"])
+    updates = [{"insight_id": iid, "topic_id": topic_ids[label], "x": float(x), "y": float(y)}
+               for iid, label, (x, y) in zip(rows.column("insight_id").to_pylist(), labels, xy.tolist(), strict=True)]
+    if len(updates) >= MERGE_FROM:
+        store.update_many("insights", updates)
+    else:  # a merge against a large table costs about a second whatever its size; a few small updates do not
+        for update in updates:
+            store.update_where("insights", sql_eq("insight_id", update.pop("insight_id")), update)
+    touched = sorted({topic_ids[label] for label in labels})
+    store.update_many("topics", [{"topic_id": t, "size": store.count("insights", sql_eq("topic_id", t))} for t in touched])
+    return rows.num_rows
+
+
+# -- full clustering ----------------------------------------------------------------------------------------
+
+
+def _state(store: Store) -> dict:
+    raw = store.meta(META_KEY)
+    return json.loads(raw) if raw else {}
+
+
+def _due(store: Store) -> bool:
+    total = store.count("insights")
+    if total < MIN_INSIGHTS:
+        return False
+    clustered = _state(store).get("clustered", 0)
+    return store.count("topics") == 0 or total >= clustered * (1 + RECLUSTER_GROWTH)
+
+
+def _recluster(store: Store, settings: Settings, started: float) -> TopicRun:
+    data = store.arrow("insights", columns=["insight_id", "text", "vector"])
+    n = data.num_rows
+    if n < MIN_INSIGHTS:
+        log.info("Only %d insights; topics need at least %d", n, MIN_INSIGHTS)
+        return TopicRun(True, n, store.count("topics"), seconds=time.perf_counter() - started)
+    vectors = matrix(data.column("vector"))
+    previous = sorted(store.rows("topics"), key=lambda p: (-(p["size"] or 0), p["topic_id"]))
+    state = _state(store)
+    centroids, labels, sims = _cluster(vectors, [np.asarray(p["centroid"], np.float32) for p in previous])
+    k = len(centroids)
+    sizes = np.bincount(labels, minlength=k)
+    topic_ids, kept, next_id = _match(centroids, sizes, previous, state.get("next_id", 1))
+    texts = data.column("text").to_pylist()
+    keywords = topic_keywords(texts, labels, k)
+    names = _labels(previous, topic_ids, keywords, _examples(texts, labels, sims, k), settings)
+    projection = _fit_projection(centroids, vectors)
+    xy = _project(vectors, centroids[labels], projection)
+    ids = data.column("insight_id").to_pylist()
+    for lo in range(0, n, CHUNK):  # LanceDB gives one merge a bounded memory pool: write in blocks
+        store.update_many("insights", [
+            {"insight_id": iid, "topic_id": topic_ids[label], "x": float(x), "y": float(y)}
+            for iid, label, (x, y) in zip(ids[lo:lo + CHUNK], labels[lo:lo + CHUNK].tolist(), xy[lo:lo + CHUNK].tolist(),
+                                          strict=True)
+        ])
+    stamp = now_iso()
+    gone = [p["topic_id"] for p in previous if p["topic_id"] not in set(topic_ids)]
+    if gone:
+        store.delete("topics", sql_in("topic_id", gone))
+    store.upsert("topics", [
+        {"topic_id": topic_ids[c], "label": names[c][0], "label_source": names[c][1], "keywords": keywords[c],
+         "size": int(sizes[c]), "centroid": centroids[c].tolist(), "updated_at": stamp}
+        for c in range(k)
+    ])
+    store.set_meta(META_KEY, json.dumps({"clustered": n, "next_id": next_id, "updated_at": stamp, "k": k,
+                                         "projection": projection}))
+    run = TopicRun(True, n, k, kept=kept, new=k - kept, dropped=len(gone), seconds=time.perf_counter() - started)
+    log.info(run.message)
+    return run
+
+
+def _cluster(vectors: np.ndarray, previous: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Unit centroids, each vector's cluster, and its cosine to that centroid."""
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+
+    n = len(vectors)
+    rng = np.random.default_rng(SEED)
+    sample = vectors[np.sort(rng.choice(n, min(n, SILHOUETTE_SAMPLE), replace=False))]
+    k, sample_centroids = _choose_k(sample, n, len(previous) or None)
+    init = _initial_centroids(k, sample_centroids, previous)
+    if n < MINIBATCH_FROM:
+        model = KMeans(k, init=init, n_init=1, random_state=SEED).fit(vectors)
+    else:  # no random reassignment of small clusters: it would move centres that carry old topic ids
+        model = MiniBatchKMeans(k, init=init, n_init=1, batch_size=BATCH_SIZE, random_state=SEED,
+                                reassignment_ratio=0.0, max_no_improvement=10).fit(vectors)
+    centroids = _unit(model.cluster_centers_.astype(np.float32))
+    labels, _ = _nearest(vectors, centroids)
+    centroids = _merge_small(vectors, labels, centroids)
+    labels, sims = _nearest(vectors, centroids)
+    return _means(vectors, labels, len(centroids)), labels, sims
+
+
+def _choose_k(sample: np.ndarray, n: int, previous_k: int | None) -> tuple[int, dict[int, np.ndarray]]:
+    """k by silhouette on a sample among values up to ~sqrt(n/2), preferring the previous k when close.
+
+    One k-means at the largest k; each smaller k groups those centres, so trying several k costs little more.
+    """
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
+    top = int(np.clip(round(np.sqrt(n / 2)), MIN_TOPICS, MAX_TOPICS))
+    top = max(MIN_TOPICS, min(top, len(sample) // MIN_TOPIC_SIZE))
+    candidates = {int(k) for k in np.linspace(max(MIN_TOPICS, top // 2), top, K_CANDIDATES).round()}
+    if previous_k and MIN_TOPICS <= previous_k <= top:
+        candidates.add(previous_k)
+    fine = KMeans(top, n_init=1, max_iter=100, random_state=SEED).fit(sample)
+    fine_centres = _unit(fine.cluster_centers_.astype(np.float32))
+    weights = np.bincount(fine.labels_, minlength=top)
+    distances = np.clip(1.0 - sample @ sample.T, 0.0, 2.0)
+    np.fill_diagonal(distances, 0.0)
+    scores: dict[int, float] = {}
+    centres: dict[int, np.ndarray] = {}
+    for k in sorted(candidates):
+        if k == top:
+            labels = fine.labels_
+        else:
+            coarse = KMeans(k, n_init=1, random_state=SEED).fit(fine_centres, sample_weight=weights + 1e-3)
+            labels = coarse.labels_[fine.labels_]
+        centres[k] = _means(sample, labels, k)
+        scores[k] = float(silhouette_score(distances, labels, metric="precomputed")) if len(set(labels)) > 1 else -1.0
+    best = max(sorted(scores), key=lambda k: scores[k])
+    if previous_k in scores and scores[best] - scores[previous_k] < STABILITY_MARGIN:
+        best = previous_k
+    log.info("Chose k=%d (silhouette %s)", best, {k: round(v, 3) for k, v in scores.items()})
+    return best, centres
+
+
+def _initial_centroids(k: int, sample_centroids: dict[int, np.ndarray], previous: list[np.ndarray]) -> np.ndarray:
+    """Previous topic centroids first (so clusters stay where topics were), then the sample's farthest from them."""
+    fresh = sample_centroids[k]
+    if not previous:
+        return fresh
+    old = _unit(np.vstack(previous))[:k]
+    if len(old) == k:
+        return old
+    closeness = (fresh @ old.T).max(axis=1)
+    extra = fresh[np.argsort(closeness, kind="stable")[: k - len(old)]]
+    return np.vstack([old, extra])
+
+
+def _merge_small(vectors: np.ndarray, labels: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    sizes = np.bincount(labels, minlength=len(centroids))
+    floor = max(MIN_TOPIC_SIZE, int(MIN_TOPIC_SHARE * len(vectors)))
+    keep = sizes >= floor
+    if keep.sum() < MIN_TOPICS:
+        keep = sizes >= np.sort(sizes)[-MIN_TOPICS]
+    if keep.all():
+        return centroids
+    log.info("Merging %d clusters smaller than %d insights into their neighbours", int((~keep).sum()), floor)
+    kept = centroids[keep]
+    new_labels, _ = _nearest(vectors, kept)
+    return _means(vectors, new_labels, len(kept))
+
+
+def _match(centroids: np.ndarray, sizes: np.ndarray, previous: list[dict], next_id: int) -> tuple[list[str], int, int]:
+    """Topic ids for the new clusters: a previous id where the centroids match, else a new one (largest first)."""
+    from scipy.optimize import linear_sum_assignment
+
+    ids: list[str | None] = [None] * len(centroids)
+    if previous:
+        old = _unit(np.vstack([np.asarray(p["centroid"], np.float32) for p in previous]))
+        similarity = centroids @ old.T
+        for new, prev in zip(*linear_sum_assignment(-similarity), strict=True):
+            if similarity[new, prev] >= MATCH_THRESHOLD:
+                ids[new] = previous[prev]["topic_id"]
+    kept = sum(i is not None for i in ids)
+    for c in sorted(range(len(ids)), key=lambda c: (-sizes[c], c)):
+        if ids[c] is None:
+            ids[c] = ID_FORMAT.format(next_id)
+            next_id += 1
+    return [str(i) for i in ids], kept, next_id
+
+
+def _examples(texts: list[str], labels: np.ndarray, sims: np.ndarray, k: int, per: int = 5) -> list[list[str]]:
+    order = np.lexsort((-sims, labels))
+    starts = np.searchsorted(labels[order], np.arange(k))
+    ends = np.searchsorted(labels[order], np.arange(k), side="right")
+    return [[texts[i] for i in order[s:min(e, s + per)]] for s, e in zip(starts, ends, strict=True)]
+
+
+def _labels(previous: list[dict], topic_ids: list[str], keywords: list[list[str]], examples: list[list[str]],
+            settings: Settings) -> list[tuple[str, str]]:
+    """(label, source) per cluster: kept topics keep their label; others get keywords, or the LLM's label."""
+    old = {p["topic_id"]: p for p in previous}
+    client = llm_client(settings) if settings.llm_configured else None
+    out: list[tuple[str, str]] = []
+    for c, topic_id in enumerate(topic_ids):
+        prev = old.get(topic_id)
+        label = (prev["label"], prev.get("label_source") or "keywords") if prev else (keyword_label(keywords[c]), "keywords")
+        if client is not None and label[1] == "keywords":
+            try:
+                label = (llm_label(keywords[c], examples[c], settings, client=client), "llm")
+            except Exception as exc:  # any failure of the optional LLM keeps the keyword label
+                log.warning("LLM topic labels are off for this run: %s. Keyword labels are kept.", exc)
+                client = None
+        out.append(label)
+    return out
+
+
+# -- geometry -----------------------------------------------------------------------------------------------
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
+def _nearest(vectors: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    labels = np.empty(len(vectors), dtype=np.int64)
+    sims = np.empty(len(vectors), dtype=np.float32)
+    for start in range(0, len(vectors), CHUNK):
+        scores = vectors[start:start + CHUNK] @ centroids.T
+        labels[start:start + CHUNK] = scores.argmax(axis=1)
+        sims[start:start + CHUNK] = scores.max(axis=1)
+    return labels, sims
+
+
+def _means(vectors: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    members = sparse.csr_matrix((np.ones(len(labels), np.float32), (labels, np.arange(len(labels)))),
+                                shape=(k, len(labels)))
+    return _unit(np.asarray(members @ vectors, dtype=np.float32))
+
+
+def _fit_projection(centroids: np.ndarray, vectors: np.ndarray) -> dict[str, list]:
+    """PCA to 2-D, fitted on the topic centroids (or on a sample when there are too few topics)."""
+    basis = centroids if len(centroids) >= 3 else vectors[:SILHOUETTE_SAMPLE]
+    mean = basis.mean(axis=0)
+    _, _, vt = np.linalg.svd(basis - mean, full_matrices=False)
+    components = np.zeros((2, basis.shape[1]), dtype=np.float32)
+    components[: min(2, len(vt))] = vt[:2]
+    signs = np.sign(components[np.arange(2), np.abs(components).argmax(axis=1)])  # fixed signs, as sklearn does
+    components *= np.where(signs == 0, 1, signs)[:, None]
+    return {"mean": mean.tolist(), "components": components.tolist(), "pull": MAP_PULL}
+
+
+def _project(vectors: np.ndarray, centroids: np.ndarray, projection: dict[str, list]) -> np.ndarray:
+    pull = float(projection["pull"])
+    mixed = pull * vectors + (1 - pull) * centroids - np.asarray(projection["mean"], np.float32)
+    return mixed @ np.asarray(projection["components"], np.float32).T

@@ -1,0 +1,314 @@
+"""The dashboard under streamlit.testing.v1.AppTest, on real stores filled by the real pipeline."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pipeline import briefs, export
+from pipeline.store import open_store
+from pipeline.weights import Weights
+from tests.app_fixtures import APP, SAMPLE_FEEDS, run_pipeline
+from ui import jobs, widgets
+
+RUN_TIMEOUT_S = 120
+PAGES = ["brief", "explore", "search", "curate", "feeds"]
+NOVELTY_ONLY = {"quality": 0.0, "novelty": 2.0, "corroboration": 0.0, "recency": 0.0, "interest": 0.0, "podcast": 0.0}
+JOB_WAIT_S = 300
+
+
+def open_app(page: str | None = None, *, secrets: dict | None = None, user: dict | None = None) -> AppTest:
+    """The app from its entry point, on `page`, with no error shown."""
+    at = AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT_S)
+    at.secrets = secrets or {"podbrief_test": True}  # keeps a developer's .streamlit/secrets.toml (and its OIDC) out
+    if user is not None:
+        at.user = user
+    at.run()
+    if page:
+        at.switch_page(f"pages/{page}.py").run()
+    assert_clean(at)
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    """No exception and no error box on the page."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def pick_sections(at: AppTest) -> list[str]:
+    """The Markdown of each pick card on the Brief page."""
+    return [m.value for m in at.markdown if m.value.startswith(widgets.PICK_HEADING)]
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    """Click the (first) button with this label and rerun."""
+    return next(b for b in at.button if b.label == label).click().run()
+
+
+def latest_day(db: Path) -> str:
+    """The latest date with insights in the store."""
+    day = briefs.latest_brief_date(open_store(str(db)))
+    assert day
+    return day
+
+
+# -- every page ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_empty_store_says_what_to_do_next(empty_db: Path, page: str) -> None:
+    at = open_app(page)
+    notices = " ".join(i.value for i in at.info)
+    assert "No " in notices and ("Feeds" in notices or "Add a feed" in notices), notices
+
+
+@pytest.mark.parametrize(("page", "expected"), [
+    ("brief", "Why is this here?"), ("explore", "Topics over time"), ("search", "Search insights and transcripts"),
+    ("curate", "Saved briefs"), ("feeds", "Episodes"),
+])
+def test_every_page_renders_the_filled_store(app_db: Path, page: str, expected: str) -> None:
+    at = open_app(page)
+    texts = [*(s.value for s in at.subheader), *(e.label for e in at.expander), *(t.label for t in at.text_input)]
+    assert expected in texts
+
+
+# -- Brief -----------------------------------------------------------------------------------------------------
+
+
+def test_brief_opens_on_the_latest_date_and_offers_it_for_an_empty_one(app_db: Path) -> None:
+    at = open_app("brief")
+    latest = latest_day(app_db)
+    assert at.date_input[0].value == date.fromisoformat(latest)
+    assert len(pick_sections(at)) >= 3
+
+    at.date_input[0].set_value(date(2020, 1, 1)).run()
+    assert_clean(at)
+    assert any(latest in w.value for w in at.warning)
+    assert not pick_sections(at)
+    click(at, f"Open {latest}")
+    assert at.date_input[0].value == date.fromisoformat(latest)
+    assert pick_sections(at)
+
+
+def test_changing_weights_reranks_at_once_as_the_engine_does(app_db: Path) -> None:
+    at = open_app("brief")
+    day = latest_day(app_db)
+    before = pick_sections(at)
+    for name, value in NOVELTY_ONLY.items():
+        at.sidebar.slider(key=f"w_{name}").set_value(value)
+    at.run()
+    assert_clean(at)
+    after = pick_sections(at)
+    assert after != before
+    expected = briefs.assemble_brief(open_store(str(app_db)), day, weights=Weights(**NOVELTY_ONLY).to_json())
+    assert [s.split("\n")[0] for s in after] == [f"{widgets.PICK_HEADING}{n}\\. {export.escape(p.text)}" for n, p in
+                                                 enumerate(expected.picks, start=1)]
+    click(at, "Reset to the saved weights")
+    assert pick_sections(at) == before
+
+
+def test_each_pick_says_why_and_matches_the_markdown_export(app_db: Path) -> None:
+    at = open_app("brief")
+    cli_markdown = export.brief(open_store(str(app_db)), latest_day(app_db))
+    sections = pick_sections(at)
+    assert sections == [widgets.PICK_HEADING + widgets.no_math(block.strip()) for block in cli_markdown.split("\n## ")[1:]]
+    assert len(at.expander) >= len(sections)
+    assert all("score" in at.expander[n].markdown[0].value for n in range(len(sections)))
+    assert at.download_button[0].label == "Download Markdown"
+
+
+def test_feed_text_is_escaped_not_rendered(app_db: Path) -> None:
+    store = open_store(str(app_db))
+    hostile = "<img src=x onerror=alert(1)> **Loud** [click](javascript:alert(1)) costs $5 or $10"
+    feed_ids = {row["feed_id"] for row in store.rows("feeds")}
+    store.update_many("feeds", [{"feed_id": feed_id, "title": hostile} for feed_id in feed_ids])
+    at = open_app("brief")
+    shown = "\n".join(pick_sections(at))
+    assert "<img" not in shown and "&lt;img" in shown
+    assert "\\*\\*Loud\\*\\*" in shown and "\\[click\\]" in shown
+    assert "costs \\$5 or \\$10" in shown  # Streamlit would typeset $…$ as LaTeX
+
+
+# -- Curate ----------------------------------------------------------------------------------------------------
+
+
+def edit_table(at: AppTest, edits: dict[int, dict]) -> None:
+    """Stage cell edits in the Curate table, as a browser would."""
+    table = at.data_editor[0]
+    at.session_state[table.key] = {"edited_rows": {str(r): cells for r, cells in edits.items()}, "added_rows": [],
+                                   "deleted_rows": []}
+
+
+def test_curate_pin_exclude_edit_and_publish_persist(app_db: Path) -> None:
+    day = latest_day(app_db)
+    at = open_app("curate")
+    table = at.data_editor[0].value
+    first, alternate = table["insight_id"][0], table["insight_id"][len(table) - 1]
+    edit_table(at, {0: {"exclude": True}, len(table) - 1: {"pin": True},
+                    1: {"pin": True, "text": "Reworded by the *editor*", "note": "Check the numbers"}})
+    click(at, "Save draft")
+    assert_clean(at)
+    assert any("Saved a draft" in s.value for s in at.success)
+    saved = briefs.get_brief(open_store(str(app_db)), day)
+    assert saved["status"] == "draft" and saved["editor"] == "local"
+    edited_id = table["insight_id"][1]
+    assert saved["pins"] == [edited_id, alternate] and saved["excludes"] == [first]
+    assert saved["edits"] == {edited_id: "Reworded by the *editor*"} and saved["notes"][edited_id] == "Check the numbers"
+    assert {edited_id, alternate} <= set(saved["insight_ids"]) and first not in saved["insight_ids"]
+
+    run_pipeline(app_db, "ingest")  # an ingestion run beside the dashboard leaves the editor's work alone
+    at = open_app("brief")  # a fresh session, as after a restart
+    shown = "\n".join(pick_sections(at))
+    assert "Reworded by the \\*editor\\*" in shown and "Check the numbers" in shown
+    assert any("Draft saved by local" in i.value for i in at.info)
+
+    at = open_app("curate")
+    click(at, "Publish")
+    assert_clean(at)
+    assert briefs.get_brief(open_store(str(app_db)), day)["status"] == "published"
+    click(at, "Save draft")  # a published brief is not overwritten without the explicit checkbox
+    assert any("already published" in e.value for e in at.error)
+    at = open_app("brief")
+    assert any("Published by local" in s.value for s in at.success)
+
+
+def test_curate_reorders_and_reopens_saved_briefs(app_db: Path) -> None:
+    at = open_app("curate")
+    table = at.data_editor[0].value
+    picks = table[table["position"].notna()]["insight_id"].tolist()
+    assert len(picks) >= 2
+    edit_table(at, {0: {"position": len(picks) + 1}})
+    click(at, "Save draft")
+    day = latest_day(app_db)
+    assert briefs.get_brief(open_store(str(app_db)), day)["insight_ids"] == [*picks[1:], picks[0]]
+
+    at.date_input[0].set_value(date(2020, 1, 1)).run()
+    at.session_state["saved_briefs_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    click(at, f"Reopen {day}")
+    assert at.date_input[0].value == date.fromisoformat(day)
+    assert at.data_editor[0].value["insight_id"].tolist()[: len(picks)] == [*picks[1:], picks[0]]
+
+
+def test_editing_needs_sign_in_when_a_password_is_set(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EDITOR_PASSWORD", "s3cret")
+    at = open_app("curate")
+    assert not at.data_editor and any("Sign in" in i.value for i in at.info)
+    password = next(t for t in at.text_input if t.label == "Editor password")
+    password.input("wrong")
+    click(at, "Sign in")
+    assert any("Wrong password" in e.value for e in at.error)
+    next(t for t in at.text_input if t.label == "Editor password").input("s3cret")
+    click(at, "Sign in")
+    assert_clean(at)
+    assert at.data_editor
+    at.switch_page("pages/feeds.py").run()
+    assert any(b.label == "Start ingestion run" for b in at.button)
+
+    at = open_app("feeds")  # a new session is signed out: it can look, not act
+    assert not any(b.label in {"Add feeds", "Start ingestion run"} for b in at.button)
+    assert at.dataframe
+
+
+OIDC = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
+                 "client_id": "podbrief", "client_secret": "s", "server_metadata_url": "https://id.example.com/.well-known"}}
+
+
+def test_editing_needs_the_oidc_login_when_one_is_configured(app_db: Path) -> None:
+    at = open_app("curate", secrets=OIDC, user={"is_logged_in": False})
+    assert not at.data_editor and any(b.label == "Sign in" for b in at.button)
+    at = open_app("curate", secrets=OIDC, user={"is_logged_in": True, "email": "ed@example.com", "name": "Ed"})
+    assert at.data_editor
+    click(at, "Save draft")
+    assert briefs.get_brief(open_store(str(app_db)), latest_day(app_db))["editor"] == "ed@example.com"
+
+
+# -- Explore and Search ----------------------------------------------------------------------------------------
+
+
+def test_explore_lists_a_topic_and_map_selection(app_db: Path) -> None:
+    at = open_app("explore")
+    topics = at.dataframe[0].value
+    assert len(topics) >= 1 and set(topics.columns) >= {"label", "keywords", "size", "trend"}
+    at.session_state["topic_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert_clean(at)
+    assert any(s.value.startswith("Topic: ") for s in at.subheader)
+    some_ids = open_store(str(app_db)).rows("insights", columns=["insight_id"])[:3]
+    points = [{"customdata": [r["insight_id"]]} for r in some_ids]
+    at.session_state["topic_map"] = {"selection": {"points": points, "point_indices": [], "box": [], "lasso": []}}
+    at.run()
+    assert any(s.value == "3 selected on the map" for s in at.subheader)
+
+
+def test_search_combines_words_and_meaning_and_opens_the_detail(app_db: Path) -> None:
+    at = open_app("search")
+    at.text_input(key="search_query").input("Go programming language").run()
+    assert_clean(at)
+    results = [m.value for m in at.markdown if m.value.startswith(":blue-badge[insight]")]
+    assert results
+    assert any("meaning" in c.value for c in at.caption)
+    at.button(key="hit_0").click().run()
+    assert_clean(at)
+    assert [s.value for s in at.subheader][:2] == ["Insight", "Related insights from other podcasts"]
+    assert at.expander[0].label == "Transcript around it" and at.expander[0].markdown
+
+
+# -- Feeds -----------------------------------------------------------------------------------------------------
+
+
+def test_feeds_add_by_url_and_opml(empty_db: Path, tmp_path: Path) -> None:
+    at = open_app("feeds")
+    at.text_area[0].input(str(SAMPLE_FEEDS / "go-time.xml"))
+    click(at, "Add feeds")
+    assert_clean(at)
+    assert any("1 feed(s) added" in s.value for s in at.success)
+    opml = ('<opml version="2.0"><body>'
+            f'<outline text="Ship It" xmlUrl="{(SAMPLE_FEEDS / "ship-it.xml").as_uri()}"/>'
+            f'<outline text="Go Time" xmlUrl="{(SAMPLE_FEEDS / "go-time.xml").as_uri()}"/></body></opml>')
+    at.file_uploader[0].upload("subscriptions.opml", opml.encode(), "text/x-opml")
+    click(at, "Import OPML")
+    assert_clean(at)
+    assert at.metric[0].value == "2"
+    assert sorted(Path(u.removeprefix("file://")).name for u in at.dataframe[0].value["url"]) == ["go-time.xml", "ship-it.xml"]
+
+    at.text_area[0].input("ftp://example.com/feed.xml")
+    click(at, "Add feeds")
+    assert any("not an http(s) URL" in e.value for e in at.error)
+
+
+def test_feeds_runs_ingestion_in_the_background_and_retries_failures(empty_db: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.xml"
+    broken.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Broken Audio</title><item><title>Missing clip</title>'
+        '<guid>missing-1</guid><pubDate>Mon, 09 Feb 2026 10:00:00 GMT</pubDate>'
+        f'<enclosure url="{(tmp_path / "gone.mp3").as_uri()}" type="audio/mpeg" length="1000"/></item></channel></rss>'
+    )
+    at = open_app("feeds")
+    at.text_area[0].input(f"{SAMPLE_FEEDS / 'go-time.xml'}\n{broken}")
+    click(at, "Add feeds")
+    click(at, "Start ingestion run")
+    assert_clean(at)
+    pid, log = at.session_state["job_pid"], at.session_state["job_log"]
+    assert Path(log).parent == empty_db / jobs.JOBS_FOLDER
+    deadline = time.monotonic() + JOB_WAIT_S
+    while jobs.job_state(pid, log).running and time.monotonic() < deadline:
+        time.sleep(1)
+    assert jobs.job_state(pid, log).returncode == 0, jobs.job_state(pid, log).tail
+    at.run()
+    assert_clean(at)
+    assert any(f"Ingestion run {pid} finished" in s.value for s in at.success)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Episodes extracted"] == "1" and metrics["Episodes failed"] == "1"
+    assert "Missing clip" in at.dataframe[1].value["title"].tolist()
+
+    click(at, "Retry all 1 failed")
+    assert any("1 episode(s) queued again" in s.value for s in at.success)
+    episode = open_store(str(empty_db)).rows("episodes", "title = 'Missing clip'")[0]
+    assert episode["status"] == "new" and episode["attempts"] == 0
+

@@ -1,0 +1,95 @@
+"""The brief's Markdown: structure, timestamp links, related insights, saved edits, and escaping of hostile feed text."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from pipeline.briefs import save_brief
+from pipeline.config import Settings
+from pipeline.errors import PodbriefError
+from pipeline.export import brief, escape, safe_url
+from pipeline.rank import rank
+from pipeline.store import Store
+from pipeline.topics import topics
+from tests.engine_fixtures import Engine, build_engine
+
+HOSTILE_FEED = "[x](javascript:alert(1))"
+HOSTILE_EPISODE = "<script>alert(1)</script>"
+HOSTILE_TEXT = "![img](https://evil.example/x.png) <img src=x onerror=alert(1)> **bold**"
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    built = build_engine(tmp_path / "db")
+    topics(built.store, rebuild=True, settings=Settings())
+    return built
+
+
+def _plant_hostile(engine: Engine) -> str:
+    """Hostile text on everything the top pick shows; returns that pick's id."""
+    pick = rank(engine.store, engine.date).picks[0]
+    engine.store.update("feeds", pick.feed_id, {"title": HOSTILE_FEED})
+    engine.store.update("episodes", pick.episode_id, {"title": HOSTILE_EPISODE, "link": "javascript:alert(1)",
+                                                      "audio_url": "https://media.example.com/a b(1).mp3"})
+    engine.store.update("insights", pick.insight_id, {"text": HOSTILE_TEXT})
+    return pick.insight_id
+
+
+def test_markdown_has_title_five_picks_sources_timestamps_and_related(engine: Engine, tmp_path: Path) -> None:
+    out = tmp_path / "out" / "brief.md"
+    text = brief(engine.store, engine.date, out=out)
+    assert out.read_text() == text
+    assert text.startswith(f"# Podbrief — {engine.date}\n")
+    assert len(re.findall(r"^## \d\\\. ", text, flags=re.MULTILINE)) == 5
+    picks = rank(engine.store, engine.date).picks
+    for pick in picks:
+        assert f"(https://media.example.com/{pick.feed_id}/{pick.episode_id}.mp3#t={int(pick.start_s)})" in text
+        assert f"*{pick.feed_title}*" in text
+    sections = text.split("\n## ")[1:]
+    related_blocks = [s.split("**Related Insights**", 1)[1] for s in sections if "**Related Insights**" in s]
+    assert len(related_blocks) >= 3
+    for section, pick in zip(sections, picks, strict=True):
+        if "**Related Insights**" in section:  # related insights come from other podcasts
+            assert f"*{pick.feed_title}*" not in section.split("**Related Insights**", 1)[1]
+
+
+def test_saved_edits_and_notes_are_used(engine: Engine) -> None:
+    first = rank(engine.store, engine.date).picks[0].insight_id
+    save_brief(engine.store, engine.date, edits={first: "Rewritten by the editor."},
+               notes={first: "Worth a listen.", "_brief": "Good morning."})
+    text = brief(engine.store, engine.date)
+    assert "## 1\\. Rewritten by the editor." in text
+    assert "*Editor's note:* Worth a listen." in text and "\nGood morning.\n" in text
+
+
+def test_hostile_feed_text_cannot_inject_links_images_or_html(engine: Engine) -> None:
+    _plant_hostile(engine)
+    text = brief(engine.store, engine.date, explain=True)
+    live = re.sub(r"\\.", "", text)  # what is left once every backslash-escaped character is taken out
+    assert "<script" not in text and "<img" not in text
+    assert "](javascript" not in live and "![" not in live and "**bold" not in live
+    assert escape(HOSTILE_FEED) in text and escape(HOSTILE_EPISODE) in text
+    assert "(https://media.example.com/a%20b%281%29.mp3#t=" in text  # the audio link survives, encoded
+
+
+def test_hostile_markdown_renders_as_plain_text(engine: Engine) -> None:
+    markdown_it = pytest.importorskip("markdown_it")
+    _plant_hostile(engine)
+    rendered = markdown_it.MarkdownIt("commonmark").render(brief(engine.store, engine.date))
+    assert "<script" not in rendered and "<img" not in rendered and 'href="javascript' not in rendered
+    assert "&lt;script&gt;" in rendered and "[x](javascript:alert(1))" in rendered
+
+
+def test_escape_and_safe_url_rules() -> None:
+    assert escape("a [b](c) <i>\nnext") == "a \\[b\\](c) &lt;i&gt; next"
+    assert escape("# Not a heading") == "\\# Not a heading" and escape("1999. A year") == "1999\\. A year"
+    assert safe_url("javascript:alert(1)") is None and safe_url("data:text/html,x") is None
+    assert safe_url("ftp://example.com/a.mp3") is None and safe_url("") is None
+    assert safe_url("https://example.com/ep.mp3#old", seconds=61.9) == "https://example.com/ep.mp3#t=61"
+    assert safe_url("https://example.com/x).mp3?a=1 2") == "https://example.com/x%29.mp3?a=1%202"
+
+
+def test_empty_store_has_no_brief(tmp_path: Path) -> None:
+    with pytest.raises(PodbriefError, match="no insights yet"):
+        brief(Store(tmp_path / "empty"))

@@ -1,0 +1,138 @@
+"""Topic clusters on a real LanceDB store with three planted topics of real podcast sentences."""
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import Settings
+from pipeline.store import Store
+from pipeline.topic_views import topic_insights, topic_list, topic_map, topic_trend
+from pipeline.topics import assign_topics, topics
+from tests.engine_fixtures import Engine, add_extra_insights, build_engine
+from tests.openai_server import reply, server_error
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    return build_engine(tmp_path / "db")
+
+
+def _assignments(store: Store) -> dict[str, str]:
+    return {r["insight_id"]: r["topic_id"] for r in store.rows("insights", columns=["insight_id", "topic_id"])}
+
+
+def _majority(engine: Engine, assigned: dict[str, str]) -> dict[str, tuple[str, float]]:
+    """For each planted topic, its most common topic id and the share of its insights there."""
+    out = {}
+    for planted in ("go", "ai", "podcasting"):
+        counts = Counter(assigned[i] for i in engine.ids(planted))
+        topic_id, n = counts.most_common(1)[0]
+        out[planted] = (topic_id, n / sum(counts.values()))
+    return out
+
+
+def test_clusters_recover_the_planted_topics_and_leave_no_insight_out(engine: Engine) -> None:
+    run = topics(engine.store, rebuild=True, settings=Settings())
+    assert run.reclustered and run.insights == 90 and run.new == run.topics
+    rows = engine.store.rows("insights", columns=["insight_id", "topic_id", "x", "y"])
+    assert all(r["topic_id"] and r["x"] is not None and r["y"] is not None for r in rows)  # no outlier bucket
+    majority = _majority(engine, _assignments(engine.store))
+    assert len({topic_id for topic_id, _ in majority.values()}) == 3
+    assert all(share >= 0.75 for _, share in majority.values()), majority
+    listed = topic_list(engine.store)
+    assert sum(t["size"] for t in listed) == 90
+    podcasting = next(t for t in listed if t["topic_id"] == majority["podcasting"][0])
+    assert "podcast" in podcasting["keywords"][:3] and podcasting["label_source"] == "keywords"
+    assert podcasting["label"] == ", ".join(podcasting["keywords"][:3])
+
+
+def test_reclustering_with_ten_percent_new_insights_keeps_topic_ids_and_labels(engine: Engine) -> None:
+    topics(engine.store, rebuild=True, settings=Settings())
+    before = _assignments(engine.store)
+    labels_before = {t["topic_id"]: t["label"] for t in topic_list(engine.store)}
+    added = add_extra_insights(engine)
+    assert len(added) == 9
+    run = topics(engine.store, rebuild=True, settings=Settings())
+    after = _assignments(engine.store)
+    labels_after = {t["topic_id"]: t["label"] for t in topic_list(engine.store)}
+    assert run.kept == len(labels_before) and run.dropped == 0
+    assert set(labels_before) <= set(labels_after)
+    assert all(labels_after[t] == label for t, label in labels_before.items())
+    unchanged = sum(before[i] == after[i] for i in before) / len(before)
+    assert unchanged >= 0.95
+    majority = _majority(engine, after)
+    for planted in ("go", "ai", "podcasting"):
+        new_ids = [i for i in added if engine.topic_of[i] == planted]
+        assert sum(after[i] == majority[planted][0] for i in new_ids) >= 2
+
+
+def test_new_insights_join_their_nearest_topic_between_reclusterings(engine: Engine) -> None:
+    topics(engine.store, rebuild=True, settings=Settings())
+    before = _assignments(engine.store)
+    majority = _majority(engine, before)
+    added = add_extra_insights(engine)  # 10% growth: below the re-clustering threshold
+    assign_topics(engine.store, added)
+    after = _assignments(engine.store)
+    assert all(after[i] == topic_id for i, topic_id in before.items())  # no re-clustering happened
+    assert sum(after[i] == majority[engine.topic_of[i]][0] for i in added) >= 7
+    assert engine.store.count("insights", "x IS NULL OR topic_id IS NULL") == 0
+    assert {t["topic_id"]: t["size"] for t in topic_list(engine.store)} == dict(Counter(after.values()))
+
+
+def test_topics_without_rebuild_only_assigns_unassigned_insights(engine: Engine) -> None:
+    first = topics(engine.store, settings=Settings())  # no topics yet: clusters
+    assert first.reclustered
+    before = _assignments(engine.store)
+    engine.store.update_where("insights", "feed_id IN ('feed-a', 'feed-b')", {"topic_id": None})
+    cleared = engine.store.count("insights", "topic_id IS NULL")
+    assert cleared >= 40  # enough to take the bulk path
+    add_extra_insights(engine)
+    second = topics(engine.store, settings=Settings())
+    assert not second.reclustered and second.assigned == cleared + 9
+    assert engine.store.count("insights", "topic_id IS NULL") == 0
+    after = _assignments(engine.store)
+    assert sum(after[i] == before[i] for i in before) >= 0.9 * len(before)
+
+
+def test_llm_labels_topics_when_configured(engine: Engine, openai_server) -> None:
+    openai_server.script(reply("Label: \"Go In Production\"\n"), reply("Data Science For Everyone"), reply("Podcast Growth"))
+    settings = Settings(openai_base_url=openai_server.base_url, podbrief_llm_model="fake-llm")
+    topics(engine.store, rebuild=True, settings=settings)
+    listed = topic_list(engine.store)
+    assert {t["label"] for t in listed} == {"Go In Production", "Data Science For Everyone", "Podcast Growth"}
+    assert {t["label_source"] for t in listed} == {"llm"}
+    body = openai_server.chat_requests()[0].body
+    assert body["model"] == "fake-llm" and "<insights>" in body["messages"][1]["content"]
+
+
+def test_llm_failure_keeps_keyword_labels_and_stops_asking(engine: Engine, openai_server) -> None:
+    openai_server.script(server_error(500), server_error(500))
+    settings = Settings(openai_base_url=openai_server.base_url, podbrief_llm_model="fake-llm")
+    topics(engine.store, rebuild=True, settings=settings)
+    listed = topic_list(engine.store)
+    assert all(t["label_source"] == "keywords" and t["label"] == ", ".join(t["keywords"][:3]) for t in listed)
+    assert len(openai_server.chat_requests()) == 2  # one request and its one retry, then no more for this run
+
+
+def test_map_trend_and_topic_insights_read_back(engine: Engine) -> None:
+    topics(engine.store, rebuild=True, settings=Settings())
+    frame = topic_map(engine.store)
+    assert len(frame) == 90 and frame["label"].notna().all()
+    assert len(topic_map(engine.store, max_points=30)) <= 30
+    trend = topic_trend(engine.store, freq="D")
+    assert sorted(trend["period"].unique()) == ["2024-05-06", "2024-05-07", "2024-05-08", "2024-05-09", "2024-05-10"]
+    assert trend["count"].sum() == 90
+    sizes = {t["topic_id"]: t["size"] for t in topic_list(engine.store)}
+    assert trend.groupby("topic_id")["count"].sum().to_dict() == sizes
+    first = next(iter(sizes))
+    listed = topic_insights(engine.store, first, limit=100)
+    assert len(listed) == sizes[first]
+    assert [r["published"] for r in listed] == sorted((r["published"] for r in listed), reverse=True)
+
+
+def test_too_few_insights_make_no_topics(tmp_path: Path) -> None:
+    store = Store(tmp_path / "empty")
+    run = topics(store, rebuild=True, settings=Settings())
+    assert run.topics == 0 and store.count("topics") == 0
+    assign_topics(store, ["nothing"])  # no topics, no insights: nothing to do, no error

@@ -1,0 +1,1 @@
+"""Streamlit helpers the pages share: cached reads, widgets, charts, the editor gate and background jobs."""
