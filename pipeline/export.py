@@ -63,8 +63,7 @@ def _source(feed_title: str, episode_title: str, episode_link: str | None, audio
     episode = f"[{escape(episode_title)}]({link})" if link and episode_title else escape(episode_title)
     parts = [f"*{escape(feed_title)}*", episode] if episode else [f"*{escape(feed_title)}*"]
     audio = safe_url(audio_url, seconds=start_s)
-    if audio:
-        parts.append(f"[▶ {_clock(start_s)}]({audio})")
+    parts.append(f"[▶ {_clock(start_s)}]({audio})" if audio else f"at {_clock(start_s)}")
     return " · ".join(parts)
 
 

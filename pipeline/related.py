@@ -16,7 +16,7 @@ from .store import Store, sql_eq
 log = logging.getLogger(__name__)
 
 RELATED_LIMIT = 5
-RELATED_THRESHOLD = 0.5  # cosine similarity; MiniLM sentences above this say much the same thing
+RELATED_THRESHOLD = 0.4  # cosine similarity; MiniLM insights above this are on the same subject
 OVERFETCH = 3  # ask the index for more than needed, so ties at the cut are ordered by date, not by chance
 TIE_DECIMALS = 3  # similarities equal to this many decimals are ties, and the newest comes first
 COLUMNS = ["insight_id", "episode_id", "feed_id", "published", "text", "start_s", "end_s", "score", "topic_id"]

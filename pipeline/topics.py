@@ -24,10 +24,12 @@ log = logging.getLogger(__name__)
 
 MIN_INSIGHTS = 10  # fewer insights than this are not clustered
 MIN_TOPICS = 2
+SMALL_STORE_TOPICS = 20  # the most topics the n/6 rule for small stores may ask for
+KEEP_K_GROWTH = 2  # the previous k is preferred until the store has doubled since it was chosen
 MAX_TOPICS = 200
 K_CANDIDATES = 5  # values of k tried between MAX(k_auto / 2) and k_auto
 SILHOUETTE_SAMPLE = 3000
-STABILITY_MARGIN = 0.02  # the previous k is kept unless another k's silhouette beats it by this much
+SILHOUETTE_TIE = 0.01  # silhouettes this close count as a tie: the previous k wins a tie, else the finest k
 MIN_TOPIC_SIZE = 3
 MIN_TOPIC_SHARE = 0.001  # clusters smaller than this share of all insights merge into their nearest neighbour
 MATCH_THRESHOLD = 0.75  # centroid cosine for a new cluster to inherit an old topic's id and label
@@ -153,7 +155,10 @@ def _recluster(store: Store, settings: Settings, started: float) -> TopicRun:
     vectors = matrix(data.column("vector"))
     previous = sorted(store.rows("topics"), key=lambda p: (-(p["size"] or 0), p["topic_id"]))
     state = _state(store)
-    centroids, labels, sims = _cluster(vectors, [np.asarray(p["centroid"], np.float32) for p in previous])
+    # The previous k is preferred only while the store is of a similar size: a k chosen on the first few
+    # dozen insights must not hold once there are hundreds.
+    keep_k = state.get("k_chosen_at", 0) * KEEP_K_GROWTH >= n
+    centroids, labels, sims = _cluster(vectors, [np.asarray(p["centroid"], np.float32) for p in previous], keep_k=keep_k)
     k = len(centroids)
     sizes = np.bincount(labels, minlength=k)
     topic_ids, kept, next_id = _match(centroids, sizes, previous, state.get("next_id", 1))
@@ -178,21 +183,22 @@ def _recluster(store: Store, settings: Settings, started: float) -> TopicRun:
          "size": int(sizes[c]), "centroid": centroids[c].tolist(), "updated_at": stamp}
         for c in range(k)
     ])
+    k_chosen_at = state["k_chosen_at"] if keep_k and k == state.get("k") else n
     store.set_meta(META_KEY, json.dumps({"clustered": n, "next_id": next_id, "updated_at": stamp, "k": k,
-                                         "projection": projection}))
+                                         "k_chosen_at": k_chosen_at, "projection": projection}))
     run = TopicRun(True, n, k, kept=kept, new=k - kept, dropped=len(gone), seconds=time.perf_counter() - started)
     log.info(run.message)
     return run
 
 
-def _cluster(vectors: np.ndarray, previous: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _cluster(vectors: np.ndarray, previous: list[np.ndarray], *, keep_k: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Unit centroids, each vector's cluster, and its cosine to that centroid."""
     from sklearn.cluster import KMeans, MiniBatchKMeans
 
     n = len(vectors)
     rng = np.random.default_rng(SEED)
     sample = vectors[np.sort(rng.choice(n, min(n, SILHOUETTE_SAMPLE), replace=False))]
-    k, sample_centroids = _choose_k(sample, n, len(previous) or None)
+    k, sample_centroids = _choose_k(sample, n, (len(previous) or None) if keep_k else None)
     init = _initial_centroids(k, sample_centroids, previous)
     if n < MINIBATCH_FROM:
         model = KMeans(k, init=init, n_init=1, random_state=SEED).fit(vectors)
@@ -207,16 +213,18 @@ def _cluster(vectors: np.ndarray, previous: list[np.ndarray]) -> tuple[np.ndarra
 
 
 def _choose_k(sample: np.ndarray, n: int, previous_k: int | None) -> tuple[int, dict[int, np.ndarray]]:
-    """k by silhouette on a sample among values up to ~sqrt(n/2), preferring the previous k when close.
+    """k by silhouette on a sample among values up to ~sqrt(n/2) (n/6 for small n), preferring the previous k when close.
 
     One k-means at the largest k; each smaller k groups those centres, so trying several k costs little more.
     """
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
 
-    top = int(np.clip(round(np.sqrt(n / 2)), MIN_TOPICS, MAX_TOPICS))
+    # sqrt(n/2) alone gives 5 topics for 50 insights from 9 unrelated episodes; small stores get about n/6.
+    top = int(np.clip(max(round(np.sqrt(n / 2)), min(n // 6, SMALL_STORE_TOPICS)), MIN_TOPICS, MAX_TOPICS))
     top = max(MIN_TOPICS, min(top, len(sample) // MIN_TOPIC_SIZE))
-    candidates = {int(k) for k in np.linspace(max(MIN_TOPICS, top // 2), top, K_CANDIDATES).round()}
+    low = max(MIN_TOPICS, min(top, round(np.sqrt(n / 2))) // 2)
+    candidates = {int(k) for k in np.linspace(low, top, K_CANDIDATES).round()}
     if previous_k and MIN_TOPICS <= previous_k <= top:
         candidates.add(previous_k)
     fine = KMeans(top, n_init=1, max_iter=100, random_state=SEED).fit(sample)
@@ -234,9 +242,9 @@ def _choose_k(sample: np.ndarray, n: int, previous_k: int | None) -> tuple[int, 
             labels = coarse.labels_[fine.labels_]
         centres[k] = _means(sample, labels, k)
         scores[k] = float(silhouette_score(distances, labels, metric="precomputed")) if len(set(labels)) > 1 else -1.0
-    best = max(sorted(scores), key=lambda k: scores[k])
-    if previous_k in scores and scores[best] - scores[previous_k] < STABILITY_MARGIN:
-        best = previous_k
+    # Silhouettes of sentence embeddings are flat (0.03-0.08 here); among near-ties the finer k browses better.
+    ties = [k for k in scores if scores[k] >= max(scores.values()) - SILHOUETTE_TIE]
+    best = previous_k if previous_k in ties else max(ties)
     log.info("Chose k=%d (silhouette %s)", best, {k: round(v, 3) for k, v in scores.items()})
     return best, centres
 

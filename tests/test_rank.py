@@ -68,7 +68,9 @@ def test_editor_overrides_win(engine: Engine) -> None:
     assert ids[:2] == [third, old] and top not in ids and len(ids) == TOP_N
     pinned = next(p for p in brief.picks if p.insight_id == old)
     assert pinned.pinned and pinned.text == "An editor's rewrite." and pinned.original_text != pinned.text
-    assert pinned.why.startswith("Pinned by the editor") and pinned.score < Weights().quality_floor
+    assert pinned.why.startswith("Pinned by the editor")
+    strict = rank(engine.store, engine.date, weights=Weights(quality_floor=0.99), pins=[old])
+    assert [p.insight_id for p in strict.picks] == [old], "a pin stays in even below the quality floor"
     assert pinned.components["novelty"] > 0.2  # its own history does not count against it
     with pytest.raises(PodbriefError, match="both pinned and excluded"):
         rank(engine.store, engine.date, pins=[old], excludes=[old])

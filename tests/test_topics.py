@@ -136,3 +136,15 @@ def test_too_few_insights_make_no_topics(tmp_path: Path) -> None:
     run = topics(store, rebuild=True, settings=Settings())
     assert run.topics == 0 and store.count("topics") == 0
     assign_topics(store, ["nothing"])  # no topics, no insights: nothing to do, no error
+
+
+def test_the_seeded_demo_gets_several_topics_and_a_full_brief(seeded_db: Path) -> None:
+    """Topics made while ingesting episode by episode: a k chosen on the first dozen insights must not stick."""
+    from pipeline.briefs import assemble_brief, latest_brief_date
+
+    store = Store(seeded_db)
+    listed = topic_list(store)
+    assert len(listed) >= 5, [(t["label"], t["size"]) for t in listed]
+    assert max(t["size"] for t in listed) <= 0.5 * sum(t["size"] for t in listed), "no catch-all topic"
+    brief = assemble_brief(store, latest_brief_date(store))
+    assert len(brief.picks) == 5 and not brief.shortfall

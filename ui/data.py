@@ -10,9 +10,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from pipeline import briefs, catalog, export, search, topic_views
+from pipeline import briefs, catalog, export, topic_views
 from pipeline.config import get_settings
 from pipeline.rank import Brief
+from pipeline.search import insight_detail as detail_of
+from pipeline.search import search as find
 from pipeline.store import Store, open_store
 from ui.charts import topic_scatter
 
@@ -144,13 +146,13 @@ def topic_insights(db: str, topic_id: str) -> list[dict]:
 @st.cache_data(ttl=READ_TTL_S, max_entries=ENTRIES, show_spinner="Searching…")
 def search_hits(db: str, query: str) -> list[dict]:
     """Insights and transcript segments matching a query by words or meaning, best first."""
-    return search.search(_store(db), query)
+    return find(_store(db), query)
 
 
 @st.cache_data(ttl=READ_TTL_S, max_entries=ENTRIES, show_spinner=False)
 def insight_detail(db: str, insight_id: str) -> dict | None:
     """An insight with its episode, podcast, topic, transcript context and related insights."""
-    return search.insight_detail(_store(db), insight_id)
+    return detail_of(_store(db), insight_id)
 
 
 def clear_all() -> None:

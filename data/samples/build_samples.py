@@ -181,7 +181,7 @@ SHOWS = [
         "description": "A weekly developer news show and newsletter from the makers of The Changelog.",
         "episodes": [{
             "key": "changelog-news-180", "number": 180, "title": "Vouch for an open source web of trust",
-            "date": "2026-02-09T08:00:00", "link": "https://changelog.com/news/180", "duration": 455,
+            "date": "2026-02-10T08:00:00", "link": "https://changelog.com/news/180", "duration": 455,
             "span": (0.0, 455.0),
             "description": "Trust management for open source, a C compiler built by a team of AI agents, and why "
             "the dream of replacing developers keeps coming back.",
@@ -191,7 +191,7 @@ SHOWS = [
         **CHANGELOG, "slug": "go-time", "title": "Go Time", "link": "https://changelog.com/gotime",
         "description": "A panel show about the Go programming language and the people who use it.",
         "episodes": [{
-            "key": "go-time-339", "number": 339, "title": "Pitching Go in 2025", "date": "2026-02-09T14:00:00",
+            "key": "go-time-339", "number": 339, "title": "Pitching Go in 2025", "date": "2026-02-10T14:00:00",
             "link": "https://changelog.com/gotime/339",
             "description": "Johnny, Kent and Christian ask whether Go still makes sense among newer languages, "
             "and how to propose it to a team.",
@@ -202,7 +202,7 @@ SHOWS = [
         "description": "Conversations that make artificial intelligence practical, productive and accessible.",
         "episodes": [{
             "key": "practical-ai-101", "number": 101, "title": "Building the world's most popular data science platform",
-            "date": "2026-02-10T13:00:00", "link": "https://changelog.com/practicalai/101",
+            "date": "2026-02-11T13:00:00", "link": "https://changelog.com/practicalai/101",
             "description": "Peter Wang, CEO of Anaconda, on how Anaconda and PyData started and on scaling up "
             "data science in practice.",
         }],
@@ -245,7 +245,7 @@ SHOWS = [
         "description": "The Guardian's daily news podcast (sample: the first five minutes of one episode).",
         "episodes": [{
             "key": "today-in-focus-cyclone-idai", "title": "Mozambique: reporting from a disaster zone",
-            "date": "2026-02-09T05:00:00", "transcripts": [("today-in-focus-cyclone-idai.json", "application/json")],
+            "date": "2026-02-10T05:00:00", "transcripts": [("today-in-focus-cyclone-idai.json", "application/json")],
             "description": "Two weeks after Cyclone Idai hit Mozambique, the floods, the rescue and the first cases "
             "of cholera (excerpt; machine transcript with its errors).",
         }],
