@@ -14,9 +14,12 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import pytest
 
+from pipeline.config import Settings
 from pipeline.embed import embed, embedding_model
 from pipeline.store import Store, now_iso
+from pipeline.topics import topics
 
 FIXTURE = Path(__file__).parent / "fixtures" / "engine" / "planted_topics.json"
 BRIEF_DATE = "2024-05-10"
@@ -114,3 +117,11 @@ def _add_episode(engine: Engine, feed_id: str, episode_id: str, title: str, topi
     engine.store.upsert("insights", rows)
     engine.store.upsert("segments", segments)
     return [r["insight_id"] for r in rows]
+
+
+@pytest.fixture(name="engine")
+def clustered_engine(tmp_path: Path) -> Engine:
+    """The planted store, clustered into topics (for the ranking and export tests)."""
+    built = build_engine(tmp_path / "db")
+    topics(built.store, rebuild=True, settings=Settings())
+    return built

@@ -6,24 +6,16 @@ from pathlib import Path
 import pytest
 
 from pipeline.briefs import save_brief
-from pipeline.config import Settings
 from pipeline.errors import PodbriefError
 from pipeline.export import brief, escape, safe_url
 from pipeline.rank import rank
 from pipeline.store import Store
-from pipeline.topics import topics
-from tests.engine_fixtures import Engine, build_engine
+from tests.engine_fixtures import Engine, clustered_engine  # noqa: F401  (the `engine` fixture)
 
 HOSTILE_FEED = "[x](javascript:alert(1))"
 HOSTILE_EPISODE = "<script>alert(1)</script>"
 HOSTILE_TEXT = "![img](https://evil.example/x.png) <img src=x onerror=alert(1)> **bold**"
 
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    built = build_engine(tmp_path / "db")
-    topics(built.store, rebuild=True, settings=Settings())
-    return built
 
 
 def _plant_hostile(engine: Engine) -> str:

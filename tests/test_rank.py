@@ -3,24 +3,14 @@
 import json
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from pipeline.briefs import assemble_brief, get_brief, latest_brief_date, list_briefs, publish_brief, save_brief
-from pipeline.config import Settings
 from pipeline.errors import PodbriefError
 from pipeline.rank import TOP_N, rank
-from pipeline.topics import topics
 from pipeline.weights import COMPONENTS, Weights
-from tests.engine_fixtures import Engine, build_engine
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    built = build_engine(tmp_path / "db")
-    topics(built.store, rebuild=True, settings=Settings())
-    return built
+from tests.engine_fixtures import Engine, clustered_engine  # noqa: F401  (the `engine` fixture)
 
 
 def test_top_five_is_deterministic_and_explains_itself(engine: Engine) -> None:
