@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 TITLE = "Podbrief"
 RELATED_PER_PICK = 3
-MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]!|~])")  # without [ ] no link or image can form
+MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]!|~$])")  # without [ ] no link or image can form; $ would start math
 BLOCK_START = re.compile(r"^([#+=-])")  # what would start a heading or a list at the start of a line
 ORDERED_START = re.compile(r"^(\d+)([.)])")  # "1." would start a numbered list
 URL_SAFE = "/:@!$&'*+,;=?%~.-_"  # kept as-is by quote(); everything else, ( ) < > and spaces included, is encoded
