@@ -27,7 +27,7 @@ if brief.shortfall:
 rows = [*brief.picks, *brief.alternates]
 table = pd.DataFrame({
     "insight_id": [p.insight_id for p in rows],
-    "position": [n + 1 if n < len(brief.picks) else None for n in range(len(rows))],
+    "position": pd.array([n + 1 if n < len(brief.picks) else None for n in range(len(rows))], dtype="Int64"),
     "pin": [p.pinned for p in rows],
     "exclude": [False] * len(rows),
     "text": [p.text for p in rows],
