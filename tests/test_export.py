@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
+from markdown_it import MarkdownIt
 
 from pipeline.briefs import save_brief
 from pipeline.errors import PodbriefError
@@ -66,9 +67,8 @@ def test_hostile_feed_text_cannot_inject_links_images_or_html(engine: Engine) ->
 
 
 def test_hostile_markdown_renders_as_plain_text(engine: Engine) -> None:
-    markdown_it = pytest.importorskip("markdown_it")
     _plant_hostile(engine)
-    rendered = markdown_it.MarkdownIt("commonmark").render(brief(engine.store, engine.date))
+    rendered = MarkdownIt("commonmark").render(brief(engine.store, engine.date))
     assert "<script" not in rendered and "<img" not in rendered and 'href="javascript' not in rendered
     assert "&lt;script&gt;" in rendered and "[x](javascript:alert(1))" in rendered
 
