@@ -5,9 +5,10 @@ Run with `streamlit run app.py`; the store is PODBRIEF_DB (default data/lancedb)
 
 import streamlit as st
 
-from ui import auth, widgets
+from ui import auth, shell, widgets
 
 SESSION_DEFAULTS: dict[str, object] = {
+    shell.SHELL_KEY: True,  # pages check this to know app.py ran (see ui/shell.py)
     auth.EDITOR_KEY: None,  # name of the signed-in editor (when editing is protected)
     widgets.DATE_KEY: None,  # the date the Brief and Curate pages show; None: the latest date with insights
     widgets.WEIGHTS_KEY: None,  # the sidebar's ranking weights (JSON)
@@ -22,14 +23,7 @@ st.set_page_config(page_title="Podbrief", page_icon=":material/podcasts:", layou
 for key, value in SESSION_DEFAULTS.items():
     st.session_state.setdefault(key, value)
 
-PAGES = [
-    st.Page("pages/brief.py", title="Brief", icon=":material/newspaper:", default=True),
-    st.Page("pages/explore.py", title="Explore", icon=":material/scatter_plot:"),
-    st.Page("pages/search.py", title="Search", icon=":material/search:"),
-    st.Page("pages/curate.py", title="Curate", icon=":material/edit_note:"),
-    st.Page("pages/feeds.py", title="Feeds", icon=":material/rss_feed:"),
-]
-page = st.navigation(PAGES)
+page = st.navigation(shell.pages())
 
 auth.sign_out_button()
 page.run()

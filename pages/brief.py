@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from ui import data, widgets
+from ui import data, shell, widgets
+
+shell.guard()
 
 db = data.db_path()
 st.title("Brief")

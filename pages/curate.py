@@ -6,7 +6,9 @@ import streamlit as st
 from pipeline import briefs
 from pipeline.errors import PodbriefError
 from pipeline.weights import COMPONENTS
-from ui import auth, data, widgets
+from ui import auth, data, shell, widgets
+
+shell.guard()
 
 db = data.db_path()
 st.title("Curate")

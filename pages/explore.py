@@ -6,7 +6,9 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from ui import charts, data, widgets
+from ui import charts, data, shell, widgets
+
+shell.guard()
 
 TREND_FREQS = {"D": "Day", "W": "Week", "M": "Month"}
 TOP_TOPICS_OVER_TIME = 8

@@ -5,7 +5,9 @@ import streamlit as st
 
 from pipeline import catalog
 from pipeline.errors import PodbriefError
-from ui import auth, data, jobs, widgets
+from ui import auth, data, jobs, shell, widgets
+
+shell.guard()
 
 POLL_S = 2
 

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from ui import data, widgets
+from ui import data, shell, widgets
+
+shell.guard()
 
 DETAIL_KEY = "detail_insight_id"
 KIND_BADGES = {"insight": ":blue-badge[insight]", "segment": ":gray-badge[transcript]"}

@@ -36,9 +36,9 @@ PAGE_TIMEOUT_MS = 90_000
 JOB_TIMEOUT_MS = 300_000
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 SETTLED = "() => !document.querySelector('[data-testid=stSkeleton], [data-testid=stSkeletonElement]')"
-PAGES = [  # url path, text that must appear, screenshot name
-    ("", "Why is this here?", "brief"),
+PAGES = [  # url path, text that must appear, screenshot name; the fresh server's first visit is to a page's own URL
     ("explore", "Topics over time", "explore"),
+    ("", "Why is this here?", "brief"),
     ("search", "Search insights and transcripts", "search"),
     ("curate", "Saved briefs", "curate"),
     ("feeds", "Ingestion", "feeds"),
@@ -123,7 +123,8 @@ def test_every_page_in_chromium(chromium: Path, dashboard: str, app_db: Path, tm
                 if name == "search":
                     _search_and_open_a_result(page)
                     _settle(page)
-                assert page.locator('[data-testid="stSidebarNav"]').count() == 1
+                nav = page.locator('[data-testid="stSidebarNav"]')
+                assert nav.count() == 1 and "Explore" in nav.inner_text() and "app" not in nav.inner_text().split()
                 page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
             page.goto(dashboard + "feeds")  # the page polls the background run and shows when it is done
