@@ -27,14 +27,15 @@ first, last = date.fromisoformat(days.min()), date.fromisoformat(days.max())
 picked_range = range_col.date_input("Published between", value=(first, last), min_value=first, max_value=last,
                                     format="YYYY-MM-DD")
 start, end = (picked_range[0], picked_range[-1]) if picked_range else (first, last)
-trend = data.topic_trend(db, freq)
+trend = data.topic_trend(db, freq, tuple(podcasts))
 first_period = pd.Period(start, freq=freq).start_time.strftime("%Y-%m-%d")  # the period that holds `start`
 trend = trend[(trend["period"] >= first_period) & (trend["period"] <= end.isoformat())]
 
 map_col, list_col = st.columns([3, 2])
 with map_col:
     st.subheader("Map")
-    chosen = st.plotly_chart(data.map_figure(db, tuple(podcasts)), key="topic_map", on_select="rerun",
+    chosen = st.plotly_chart(data.map_figure(db, tuple(podcasts), start.isoformat(), end.isoformat()), key="topic_map",
+                             on_select="rerun",
                              selection_mode=("points", "box", "lasso"))
     st.caption("Hover a point to read it; click, box or lasso points to list them below.")
 

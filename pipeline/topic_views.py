@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .errors import PodbriefError
-from .store import Store, sql_eq
+from .store import Store, sql_eq, sql_in
 
 MAP_POINTS = 5000  # the map draws at most this many points, an even sample of each topic
 TREND_FREQS = {"D": "day", "W": "week", "M": "month"}
@@ -25,11 +25,10 @@ def topic_insights(store: Store, topic_id: str, *, limit: int = 50) -> list[dict
 
 
 def topic_map(store: Store, *, max_points: int = MAP_POINTS) -> pd.DataFrame:
-    """Map points: insight_id, x, y, topic_id, label, text, feed_id; an even, fixed sample when there are many."""
-    table = store.arrow("insights", "topic_id IS NOT NULL AND x IS NOT NULL",
-                        columns=["insight_id", "x", "y", "topic_id", "text", "feed_id"])
-    frame = table.to_pandas() if table.num_rows else pd.DataFrame(
-        columns=["insight_id", "x", "y", "topic_id", "text", "feed_id"])
+    """Map points: insight_id, x, y, topic_id, label, text, feed_id, published; an even, fixed sample when there are many."""
+    columns = ["insight_id", "x", "y", "topic_id", "text", "feed_id", "published"]
+    table = store.arrow("insights", "topic_id IS NOT NULL AND x IS NOT NULL", columns=columns)
+    frame = table.to_pandas() if table.num_rows else pd.DataFrame(columns=columns)
     if len(frame) > max_points:
         frame = frame.sort_values("insight_id").iloc[:: -(-len(frame) // max_points)]
     labels = {t["topic_id"]: t["label"] for t in topic_list(store)}
@@ -37,11 +36,14 @@ def topic_map(store: Store, *, max_points: int = MAP_POINTS) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def topic_trend(store: Store, *, freq: str = "W", topic_ids: list[str] | None = None) -> pd.DataFrame:
-    """Insights per topic per period of episode publication (freq D, W or M): period, topic_id, label, count."""
+def topic_trend(store: Store, *, freq: str = "W", topic_ids: list[str] | None = None,
+                feed_ids: list[str] | None = None) -> pd.DataFrame:
+    """Insights per topic per period of episode publication (freq D, W or M), optionally of some podcasts only:
+    period, topic_id, label, count."""
     if freq not in TREND_FREQS:
         raise PodbriefError(f"Trend period {freq!r} is not one of {', '.join(TREND_FREQS)} (day, week, month).")
-    table = store.arrow("insights", "topic_id IS NOT NULL AND published IS NOT NULL", columns=["topic_id", "published"])
+    where = "topic_id IS NOT NULL AND published IS NOT NULL" + (f" AND {sql_in('feed_id', feed_ids)}" if feed_ids else "")
+    table = store.arrow("insights", where, columns=["topic_id", "published"])
     columns = ["period", "topic_id", "label", "count"]
     if table.num_rows == 0:
         return pd.DataFrame(columns=columns)

@@ -312,3 +312,28 @@ def test_feeds_runs_ingestion_in_the_background_and_retries_failures(empty_db: P
     episode = open_store(str(empty_db)).rows("episodes", "title = 'Missing clip'")[0]
     assert episode["status"] == "new" and episode["attempts"] == 0
 
+
+
+def test_explore_filters_the_map_by_date_and_podcast(app_db: Path) -> None:
+    import base64
+    import json
+
+    import numpy as np
+
+    at = open_app("explore")
+    store = open_store(str(app_db))
+
+    def points_on_map() -> int:
+        spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+        xs = [trace.get("x", []) for trace in spec["data"]]  # plotly sends numbers as typed arrays
+        return sum(len(base64.b64decode(x["bdata"])) // np.dtype(x["dtype"]).itemsize if isinstance(x, dict) else len(x)
+                   for x in xs)
+
+    assert points_on_map() == store.count("insights")
+    day = latest_day(app_db)
+    at.date_input[0].set_value((date.fromisoformat(day), date.fromisoformat(day))).run()
+    assert_clean(at)
+    assert points_on_map() == store.count("insights", f"published >= '{day}' AND published < '{day}~'")
+    feed_id = store.rows("insights", f"published >= '{day}'", columns=["feed_id"])[0]["feed_id"]
+    at.multiselect[0].set_value([feed_id]).run()
+    assert points_on_map() == store.count("insights", f"feed_id = '{feed_id}' AND published >= '{day}' AND published < '{day}~'")

@@ -148,3 +148,13 @@ def test_the_seeded_demo_gets_several_topics_and_a_full_brief(seeded_db: Path) -
     assert max(t["size"] for t in listed) <= 0.5 * sum(t["size"] for t in listed), "no catch-all topic"
     brief = assemble_brief(store, latest_brief_date(store))
     assert len(brief.picks) == 5 and not brief.shortfall
+
+
+def test_trend_and_map_carry_what_the_explore_filters_need(engine: Engine) -> None:
+    topics(engine.store, rebuild=True, settings=Settings())
+    everyone = topic_trend(engine.store, freq="D")
+    one = topic_trend(engine.store, freq="D", feed_ids=["feed-a"])
+    assert 0 < one["count"].sum() < everyone["count"].sum()
+    assert one["count"].sum() == engine.store.count("insights", "feed_id = 'feed-a' AND published IS NOT NULL")
+    points = topic_map(engine.store)
+    assert points["published"].notna().all() and len(points) == 90

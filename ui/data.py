@@ -120,18 +120,20 @@ def topic_map(db: str) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=READ_TTL_S, max_entries=16, show_spinner=False)
-def map_figure(db: str, feed_ids: tuple[str, ...]) -> go.Figure:
-    """The map figure of those podcasts' points (all podcasts when empty), built once per choice."""
+def map_figure(db: str, feed_ids: tuple[str, ...], start: str, end: str) -> go.Figure:
+    """The map of those podcasts' points (all when empty) published from `start` to `end` (ISO dates, inclusive)."""
     points = topic_map(db)
     if feed_ids:
         points = points[points["feed_id"].isin(feed_ids)]
+    day = points["published"].fillna("").str[:10]
+    points = points[(day == "") | ((day >= start) & (day <= end))]  # undated episodes stay on the map
     return topic_scatter(points.assign(podcast=points["feed_id"].map(feed_titles(db))))
 
 
 @st.cache_data(ttl=READ_TTL_S, max_entries=16, show_spinner=False)
-def topic_trend(db: str, freq: str) -> pd.DataFrame:
-    """Insights per topic per period."""
-    return topic_views.topic_trend(_store(db), freq=freq)
+def topic_trend(db: str, freq: str, feed_ids: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Insights per topic per period, of those podcasts (all when empty)."""
+    return topic_views.topic_trend(_store(db), freq=freq, feed_ids=list(feed_ids) or None)
 
 
 @st.cache_data(ttl=READ_TTL_S, max_entries=ENTRIES, show_spinner=False)
