@@ -14,7 +14,8 @@ SESSION_DEFAULTS: dict[str, object] = {
     widgets.WEIGHTS_KEY: None,  # the sidebar's ranking weights (JSON)
     widgets.WEIGHTS_FOR_KEY: None,  # the date whose saved weights the sidebar started from
     widgets.FLASH_KEY: None,  # a message to show after the rerun that follows a write
-    "detail_insight_id": None,  # the insight whose detail the Search page shows
+    "detail_insight_id": None,  # the insight, or the transcript segment, whose detail the Search page shows
+    "detail_segment_id": None,
     "job_pid": None,  # the background ingestion job started from the Feeds page, and its log
     "job_log": None,
 }

@@ -1,4 +1,4 @@
-"""Search: insights and transcript segments by words and by meaning in one list; an insight opens its detail."""
+"""Search: insights and transcript segments by words and by meaning in one list; each result opens its detail."""
 
 import streamlit as st
 
@@ -6,12 +6,23 @@ from ui import data, shell, widgets
 
 shell.guard()
 
-DETAIL_KEY = "detail_insight_id"
+DETAIL_KEYS = {"insight": "detail_insight_id", "segment": "detail_segment_id"}
+HEADINGS = {"insight": "Insight", "segment": "Transcript passage"}
 KIND_BADGES = {"insight": ":blue-badge[insight]", "segment": ":gray-badge[transcript]"}
 
 
-def _open(insight_id: str) -> None:
-    st.session_state[DETAIL_KEY] = insight_id
+def _open(kind: str, item_id: str) -> None:
+    for other, key in DETAIL_KEYS.items():
+        st.session_state[key] = item_id if other == kind else None
+
+
+def _detail(db: str) -> tuple[str, dict | None]:
+    """The open result's kind and detail, if one is open."""
+    if st.session_state[DETAIL_KEYS["segment"]]:
+        return "segment", data.segment_detail(db, st.session_state[DETAIL_KEYS["segment"]])
+    if st.session_state[DETAIL_KEYS["insight"]]:
+        return "insight", data.insight_detail(db, st.session_state[DETAIL_KEYS["insight"]])
+    return "insight", None
 
 
 db = data.db_path()
@@ -31,19 +42,18 @@ with results_col:
             st.markdown(f"{KIND_BADGES[hit['kind']]} {widgets.inert(hit['text'])}")
             st.caption(widgets.source_line(hit["feed_title"], hit["episode_title"], hit["audio_url"], hit["start_s"])
                        + f" · matched by {' and '.join(hit['matched_by'])}")
-            if hit["kind"] == "insight":
-                st.button("Details", key=f"hit_{n}", on_click=_open, args=(hit["id"],), icon=":material/open_in_new:")
+            st.button("Details", key=f"hit_{n}", on_click=_open, args=(hit["kind"], hit["id"]), icon=":material/open_in_new:")
 
 with detail_col:
-    detail = data.insight_detail(db, st.session_state[DETAIL_KEY]) if st.session_state[DETAIL_KEY] else None
+    kind, detail = _detail(db)
     if detail is None:
         st.caption("Open a result's details to see the transcript around it and related insights from other podcasts.")
     else:
-        insight, episode = detail["insight"], detail["episode"] or {}
-        st.subheader("Insight")
+        insight, episode = detail[kind], detail["episode"] or {}
+        st.subheader(HEADINGS[kind])
         widgets.insight_card(insight["text"], titles.get(insight["feed_id"], insight["feed_id"]), episode.get("title") or "",
                              episode.get("audio_url"), insight["start_s"])
-        if detail["topic"]:
+        if detail.get("topic"):
             st.caption(f"Topic: {widgets.inert(detail['topic']['label'])}")
         with st.expander("Transcript around it", expanded=True, icon=":material/subject:"):
             for segment in detail["segments"]:
@@ -58,5 +68,5 @@ with detail_col:
                 st.markdown(widgets.inert(item["text"]))
                 podcast = widgets.inert(titles.get(item["feed_id"], item["feed_id"]))
                 st.caption(f"*{podcast}* · {widgets.clock(item['start_s'])} · similarity {item['similarity']:.2f}")
-                st.button("Details", key=f"related_{n}", on_click=_open, args=(item["insight_id"],),
+                st.button("Details", key=f"related_{n}", on_click=_open, args=("insight", item["insight_id"]),
                           icon=":material/open_in_new:")

@@ -88,19 +88,36 @@ def insight_detail(store: Store, insight_id: str, *, related_limit: int = RELATE
         return None
     insight = rows[0]
     vector = np.asarray(insight.pop("vector"), dtype=np.float32)
-    episode = (store.rows("episodes", sql_eq("episode_id", insight["episode_id"])) or [None])[0]
-    feed = (store.rows("feeds", sql_eq("feed_id", insight["feed_id"])) or [None])[0]
     topic = None
     if insight["topic_id"]:
         topic = (store.rows("topics", sql_eq("topic_id", insight["topic_id"]),
                             columns=["topic_id", "label", "keywords", "size"]) or [None])[0]
-    start, end = (insight["start_s"] or 0.0) - CONTEXT_S, (insight["end_s"] or 0.0) + CONTEXT_S
-    segments = store.rows("segments", f"{sql_eq('episode_id', insight['episode_id'])} AND end_s >= {start:.3f} "
+    return {"insight": insight, "topic": topic, **_context(store, insight, vector, related_limit, threshold)}
+
+
+def segment_detail(store: Store, segment_id: str, *, related_limit: int = RELATED_LIMIT,
+                   threshold: float = RELATED_THRESHOLD, settings: Settings | None = None) -> dict | None:
+    """A transcript segment with its episode, podcast, the transcript around it, and related insights from other
+    podcasts (by the meaning of its text); None if unknown."""
+    rows = store.rows("segments", sql_eq("segment_id", segment_id))
+    if not rows:
+        return None
+    from .embed import embed
+
+    segment = rows[0]
+    vector = embed([segment["text"]], settings=settings)[0]
+    return {"segment": segment, **_context(store, segment, vector, related_limit, threshold)}
+
+
+def _context(store: Store, row: dict, vector: np.ndarray, related_limit: int, threshold: float) -> dict:
+    """The episode and podcast of a timed row, the transcript around it, and related insights from other podcasts."""
+    episode = (store.rows("episodes", sql_eq("episode_id", row["episode_id"])) or [None])[0]
+    feed = (store.rows("feeds", sql_eq("feed_id", row["feed_id"])) or [None])[0]
+    start, end = (row["start_s"] or 0.0) - CONTEXT_S, (row["end_s"] or 0.0) + CONTEXT_S
+    segments = store.rows("segments", f"{sql_eq('episode_id', row['episode_id'])} AND end_s >= {start:.3f} "
                                       f"AND start_s <= {end:.3f}")
     return {
-        "insight": insight, "episode": episode, "feed": feed, "topic": topic,
-        "segments": sorted(segments, key=lambda s: s["idx"]),
-        "related": related_to_vector(store, vector, exclude_feed=insight["feed_id"], limit=related_limit,
+        "episode": episode, "feed": feed, "segments": sorted(segments, key=lambda s: s["idx"]),
+        "related": related_to_vector(store, vector, exclude_feed=row["feed_id"], limit=related_limit,
                                      threshold=threshold),
     }
-

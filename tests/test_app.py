@@ -337,3 +337,15 @@ def test_explore_filters_the_map_by_date_and_podcast(app_db: Path) -> None:
     feed_id = store.rows("insights", f"published >= '{day}'", columns=["feed_id"])[0]["feed_id"]
     at.multiselect[0].set_value([feed_id]).run()
     assert points_on_map() == store.count("insights", f"feed_id = '{feed_id}' AND published >= '{day}' AND published < '{day}~'")
+
+
+def test_a_transcript_hit_opens_its_passage_in_context(app_db: Path) -> None:
+    at = open_app("search")
+    at.text_input(key="search_query").input("MuleSoft enterprise").run()
+    badges = [m.value for m in at.markdown if m.value.startswith((":blue-badge[insight]", ":gray-badge[transcript]"))]
+    first_segment = next(n for n, text in enumerate(badges) if text.startswith(":gray-badge[transcript]"))
+    at.button(key=f"hit_{first_segment}").click().run()
+    assert_clean(at)
+    assert [s.value for s in at.subheader][:2] == ["Transcript passage", "Related insights from other podcasts"]
+    assert at.expander[0].label == "Transcript around it"
+    assert any("MuleSoft" in m.value for m in at.expander[0].markdown)

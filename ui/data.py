@@ -15,6 +15,7 @@ from pipeline.config import get_settings
 from pipeline.rank import Brief
 from pipeline.search import insight_detail as detail_of
 from pipeline.search import search as find
+from pipeline.search import segment_detail as segment_of
 from pipeline.store import Store, open_store
 from ui.charts import topic_scatter
 
@@ -155,6 +156,12 @@ def search_hits(db: str, query: str) -> list[dict]:
 def insight_detail(db: str, insight_id: str) -> dict | None:
     """An insight with its episode, podcast, topic, transcript context and related insights."""
     return detail_of(_store(db), insight_id)
+
+
+@st.cache_data(ttl=READ_TTL_S, max_entries=ENTRIES, show_spinner=False)
+def segment_detail(db: str, segment_id: str) -> dict | None:
+    """A transcript segment with its episode, podcast, transcript context and related insights."""
+    return segment_of(_store(db), segment_id)
 
 
 def clear_all() -> None:
