@@ -26,7 +26,8 @@ from .extract import extract
 from .http import download, fetch
 from .models import Segment, Transcript, TranscriptLink
 from .poll import poll_feed
-from .store import Store, now_iso, sql_eq, sql_in
+from .store import Store, now_iso, sql_eq, sql_in, sql_quote
+from .topics import assign_topics
 from .transcribe import transcribe
 from .transcripts import parse_transcript, pick_transcript
 
@@ -124,13 +125,9 @@ def _tick(progress: Progress | None, stage: str, done: int, total: int, item: st
 def _due(store: Store, status: str, stage: str, scope: set[str], settings: Settings) -> list[dict]:
     """Episodes waiting in `status`, plus failed ones of this stage whose backoff has passed."""
     where = f"({sql_eq('status', status)} OR ({sql_eq('status', 'failed')} AND {sql_eq('failed_stage', stage)} "
-    where += f"AND attempts < {int(settings.podbrief_max_attempts)} AND next_attempt_at <= {_sql_str(now_iso())}))"
+    where += f"AND attempts < {int(settings.podbrief_max_attempts)} AND next_attempt_at <= {sql_quote(now_iso())}))"
     where += " AND " + sql_in("feed_id", scope)
     return sorted(store.rows("episodes", where), key=lambda e: e["published"] or "", reverse=True)
-
-
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _run_stage(store: Store, status: str, stage: str, scope: set[str], settings: Settings, progress: Progress | None,
@@ -226,7 +223,7 @@ def _extract_episode(store: Store, episode: dict, settings: Settings) -> int:
     ]
     store.delete("insights", sql_eq("episode_id", eid))
     store.upsert("insights", rows)
-    _assign_topics(store, [r["insight_id"] for r in rows])
+    assign_topics(store, [r["insight_id"] for r in rows])
     store.update("episodes", eid, {
         "status": "extracted", "extractor": result.extractor, "extract_note": result.fallback_reason,
         "tokens": result.tokens, "error": None, "failed_stage": None, "attempts": 0, "updated_at": stamp,
@@ -237,9 +234,3 @@ def _extract_episode(store: Store, episode: dict, settings: Settings) -> int:
 def insight_id(episode_id: str, quote: str, start_s: float) -> str:
     """The stable id of an insight: its episode, where it starts and what it quotes."""
     return hashlib.sha1(f"{episode_id}|{start_s:.1f}|{quote}".encode()).hexdigest()[:16]
-
-
-def _assign_topics(store: Store, insight_ids: list[str]) -> None:
-    from .topics import assign_topics
-
-    assign_topics(store, insight_ids)

@@ -103,7 +103,8 @@ def now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
-def _quote(value: str) -> str:
+def sql_quote(value: str) -> str:
+    """A string as an SQL literal."""
     return "'" + value.replace("'", "''") + "'"
 
 
@@ -112,12 +113,12 @@ def sql_in(column: str, values: Iterable[str]) -> str:
     vals = list(values)
     if not vals:
         return "false"
-    return f"{column} IN ({', '.join(_quote(v) for v in vals)})"
+    return f"{column} IN ({', '.join(sql_quote(v) for v in vals)})"
 
 
 def sql_eq(column: str, value: str) -> str:
     """A safe SQL equality filter over a string value."""
-    return f"{column} = {_quote(value)}"
+    return f"{column} = {sql_quote(value)}"
 
 
 class Store:
