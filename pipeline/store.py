@@ -298,8 +298,7 @@ class Store:
         tbl = self.table(name, create=False)
         if tbl is None or tbl.count_rows() == 0:
             return []
-        if not any(idx.index_type == "FTS" for idx in tbl.list_indices()):
-            tbl.create_index("text", config=FTS(), replace=True)
+        _ensure_text_index(tbl)
         query = tbl.search(text, query_type="fts")
         if where:
             query = query.where(where, prefilter=True)
@@ -319,9 +318,15 @@ class Store:
         for name in ("insights", "segments"):
             tbl = self.table(name, create=False)
             if tbl is not None and tbl.count_rows():
-                tbl.create_index("text", config=FTS(), replace=True)
-        for tbl in list(self._tables.values()):
+                _ensure_text_index(tbl)
+        for tbl in list(self._tables.values()):  # also folds new rows into the existing indexes
             tbl.optimize(cleanup_older_than=timedelta(days=1))
+
+
+def _ensure_text_index(tbl: Any) -> None:
+    """Create the full-text index on `text` once; later rows join it through `optimize`, not a rebuild."""
+    if not any(idx.index_type == "FTS" for idx in tbl.list_indices()):
+        tbl.create_index("text", config=FTS(), replace=True)
 
 
 @cache
