@@ -63,7 +63,7 @@ def episodes(db: str, feed_id: str | None = None, status: str | None = None) -> 
 @st.cache_data(ttl=READ_TTL_S, max_entries=8, show_spinner=False)
 def feed_titles(db: str) -> dict[str, str]:
     """Each feed's title (its URL until it has been fetched), by feed_id."""
-    return {f["feed_id"]: f["title"] or f["url"] for f in catalog.list_feeds(_store(db))}
+    return {f["feed_id"]: f["title"] or f["url"] for f in feeds(db)}
 
 
 # -- briefs (Brief and Curate pages) ---------------------------------------------------------------------------
