@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .config import ROOT, get_settings
 from .errors import PodbriefError
+from .models import Transcript
 from .store import Store, open_store
 
 SAMPLES = ROOT / "data" / "samples" / "feeds"
@@ -149,7 +150,6 @@ def _read_source(path_or_url: str) -> tuple[bytes, str | None]:
 def cmd_transcribe(args: argparse.Namespace) -> int:
     """Transcribe one audio file, or parse one transcript file, and print its segments; stores nothing.
     Example: python -m pipeline transcribe tests/fixtures/audio/jfk.flac --json"""
-    from .transcribe import transcribe
     from .transcripts import parse_transcript, transcript_format
 
     source = args.path_or_url
@@ -157,15 +157,16 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
         content, ctype = _read_source(source)
         transcript = parse_transcript(content, filename=source, content_type=ctype)
     else:
-        transcript = _transcribe_audio(source, transcribe)
+        transcript = _transcribe_audio(source)
     _print_segments(transcript.segments, as_json=args.json)
     return 0
 
 
-def _transcribe_audio(source: str, transcribe: Callable) -> object:
+def _transcribe_audio(source: str) -> Transcript:
     import tempfile
 
     from .http import download
+    from .transcribe import transcribe
 
     with tempfile.TemporaryDirectory() as tmp:
         path = download(source, Path(tmp), max_bytes=get_settings().podbrief_max_audio_mb * 1024 * 1024)
