@@ -32,11 +32,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.config import Settings  # noqa: E402
-from pipeline.embed import embed, embedding_model  # noqa: E402
-from pipeline.rank import rank  # noqa: E402
-from pipeline.related import related  # noqa: E402
+from pipeline.engine.rank import rank  # noqa: E402
+from pipeline.engine.related import related  # noqa: E402
+from pipeline.engine.topics import assign_topics, topics  # noqa: E402
+from pipeline.insights.embed import embed, embedding_model  # noqa: E402
 from pipeline.store import Store, insights_schema, now_iso  # noqa: E402
-from pipeline.topics import assign_topics, topics  # noqa: E402
 
 CORPUS = ROOT / "bench" / "corpus" / "sentences.jsonl"
 FEEDS = 40

@@ -23,11 +23,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.config import get_settings  # noqa: E402
-from pipeline.embed import embed  # noqa: E402
-from pipeline.ingest import ingest  # noqa: E402
+from pipeline.ingest.run import ingest  # noqa: E402
+from pipeline.ingest.transcribe import transcribe  # noqa: E402
+from pipeline.ingest.wer import wer  # noqa: E402
+from pipeline.insights.embed import embed  # noqa: E402
 from pipeline.store import Store  # noqa: E402
-from pipeline.transcribe import transcribe  # noqa: E402
-from pipeline.wer import wer  # noqa: E402
 
 AUDIO = ROOT / "tests" / "fixtures" / "audio"
 TRANSCRIPTS = ROOT / "data" / "samples" / "transcripts"

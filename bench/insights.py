@@ -21,12 +21,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.config import get_settings  # noqa: E402
-from pipeline.embed import embed  # noqa: E402
-from pipeline.extract import extract  # noqa: E402
-from pipeline.ingest import ingest  # noqa: E402
-from pipeline.sentences import split_sentences  # noqa: E402
+from pipeline.ingest.run import ingest  # noqa: E402
+from pipeline.ingest.transcripts import parse_transcript  # noqa: E402
+from pipeline.insights.embed import embed  # noqa: E402
+from pipeline.insights.extract import extract  # noqa: E402
+from pipeline.insights.sentences import split_sentences  # noqa: E402
 from pipeline.store import Store  # noqa: E402
-from pipeline.transcripts import parse_transcript  # noqa: E402
 
 TRANSCRIPT = ROOT / "data" / "samples" / "transcripts" / "go-time-339.vtt"
 

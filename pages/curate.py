@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from pipeline import briefs
+from pipeline.engine import briefs
+from pipeline.engine.weights import COMPONENTS
 from pipeline.errors import PodbriefError
-from pipeline.weights import COMPONENTS
 from ui import auth, data, shell, widgets
 
 shell.guard()

@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from pipeline import catalog
 from pipeline.errors import PodbriefError
+from pipeline.ingest import catalog
 from ui import auth, data, jobs, shell, widgets
 
 shell.guard()

@@ -1,13 +1,30 @@
 """Podbrief pipeline: feeds to transcripts to insights to the daily brief.
 
-One function per stage (`ingest`, `transcribe`, `extract`, `embed`, `topics`, `rank`, `brief`, ...), the
-dataclasses passed between them, and the errors; faster-whisper and openai still load only when used.
+The stages live in subpackages, in the order data flows through them: `ingest` (feeds, transcripts,
+speech recognition), `insights` (extraction and embeddings), `engine` (topics, ranking, briefs, search,
+export). This module re-exports their entry points, the dataclasses passed between them and the errors;
+faster-whisper and openai still load only when used.
 """
 
-from .briefs import assemble_brief, get_brief, latest_brief_date, list_briefs, publish_brief, save_brief
-from .catalog import add_feeds, import_opml, list_episodes, list_feeds, retry_failed, status
 from .config import Settings, get_settings
-from .embed import embed
+from .engine import (
+    Brief,
+    Pick,
+    Weights,
+    assemble_brief,
+    brief,
+    export_markdown,
+    get_brief,
+    insight_detail,
+    latest_brief_date,
+    list_briefs,
+    publish_brief,
+    rank,
+    related,
+    save_brief,
+    search,
+    topics,
+)
 from .errors import (
     DownloadError,
     EmbeddingError,
@@ -19,20 +36,23 @@ from .errors import (
     TranscriptError,
     TranscriptionError,
 )
-from .export import brief, export_markdown
-from .extract import Extraction, extract
-from .feeds import parse_feed
-from .ingest import IngestReport, ingest, watch
+from .ingest import (
+    IngestReport,
+    add_feeds,
+    import_opml,
+    ingest,
+    list_episodes,
+    list_feeds,
+    parse_feed,
+    parse_transcript,
+    retry_failed,
+    status,
+    transcribe,
+    watch,
+)
+from .insights import Extraction, embed, extract, reembed
 from .models import ExtractedInsight, FeedItem, ParsedFeed, Segment, Transcript, TranscriptLink
-from .rank import Brief, Pick, rank
-from .reembed import reembed
-from .related import related
-from .search import insight_detail, search
 from .store import Store, open_store
-from .topics import topics
-from .transcribe import transcribe
-from .transcripts import parse_transcript
-from .weights import Weights
 
 __all__ = [
     "Brief", "DownloadError", "EmbeddingError", "ExtractedInsight", "Extraction", "ExtractionError", "FeedError",

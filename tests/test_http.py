@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import DownloadError
-from pipeline.http import USER_AGENT, download, fetch
+from pipeline.ingest.http import USER_AGENT, download, fetch
 from tests.httpserver import LocalHTTPServer
 
 AUDIO = Path(__file__).parent / "fixtures" / "audio"

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.catalog import add_feeds, retry_failed, status
 from pipeline.config import Settings, get_settings
 from pipeline.errors import LockedError
-from pipeline.feeds import parse_feed
-from pipeline.ingest import ingest, ingest_lock
-from pipeline.poll import poll_feed
+from pipeline.ingest.catalog import add_feeds, retry_failed, status
+from pipeline.ingest.feeds import parse_feed
+from pipeline.ingest.poll import poll_feed
+from pipeline.ingest.run import ingest
+from pipeline.lock import ingest_lock
 from pipeline.store import Store, sql_eq
 from tests.feed_builder import Item, rss
 

@@ -12,11 +12,11 @@ import pytest
 
 from pipeline.config import Settings
 from pipeline.errors import ExtractionError
-from pipeline.extract import extract
-from pipeline.extractive import extract_extractive
-from pipeline.llm import NOT_CONFIGURED, WINDOW_CHARS, extract_llm
+from pipeline.ingest.transcripts import parse_transcript
+from pipeline.insights.extract import extract
+from pipeline.insights.extractive import extract_extractive
+from pipeline.insights.llm import NOT_CONFIGURED, WINDOW_CHARS, extract_llm
 from pipeline.models import Segment, Transcript
-from pipeline.transcripts import parse_transcript
 from tests.openai_server import (
     bad_quotes,
     good,
@@ -175,7 +175,7 @@ def test_invalid_json_twice_raises_with_the_reason(openai_server, short):
 def test_rate_limit_waits_for_retry_after_then_succeeds(openai_server, short, caplog):
     openai_server.script(rate_limited(retry_after=0.05), good())
 
-    with caplog.at_level(logging.WARNING, logger="pipeline.llm"):
+    with caplog.at_level(logging.WARNING, logger="pipeline.insights.llm"):
         result = extract_llm(short, settings=_settings(openai_server, podbrief_llm_backoff_s=5.0), cache_dir=None)
 
     assert len(result.insights) == openai_server.good_count
@@ -194,7 +194,7 @@ def test_retry_after_beyond_the_wait_cap_gives_up_at_once(openai_server, short):
 def test_server_error_is_retried_with_backoff(openai_server, short, caplog):
     openai_server.script(server_error(500), server_error(503), good())
 
-    with caplog.at_level(logging.WARNING, logger="pipeline.llm"):
+    with caplog.at_level(logging.WARNING, logger="pipeline.insights.llm"):
         result = extract_llm(short, settings=_settings(openai_server), cache_dir=None)
 
     assert len(result.insights) == openai_server.good_count

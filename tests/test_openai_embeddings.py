@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from pipeline.config import Settings
-from pipeline.embed import OPENAI_BATCH_SIZE, embed, embedding_model
 from pipeline.errors import EmbeddingError
+from pipeline.insights.embed import OPENAI_BATCH_SIZE, embed, embedding_model
 from tests.openai_server import good, server_error
 
 TEXTS = [

@@ -6,10 +6,10 @@ from collections import Counter
 
 import pytest
 
-from pipeline.briefs import assemble_brief, get_brief, latest_brief_date, list_briefs, publish_brief, save_brief
+from pipeline.engine.briefs import assemble_brief, get_brief, latest_brief_date, list_briefs, publish_brief, save_brief
+from pipeline.engine.rank import TOP_N, rank
+from pipeline.engine.weights import COMPONENTS, Weights
 from pipeline.errors import PodbriefError
-from pipeline.rank import TOP_N, rank
-from pipeline.weights import COMPONENTS, Weights
 from tests.engine_fixtures import Engine, clustered_engine  # noqa: F401  (the `engine` fixture)
 
 

@@ -8,8 +8,8 @@ import pytest
 
 from pipeline.config import get_settings
 from pipeline.errors import EmbeddingError
-from pipeline.ingest import ingest
-from pipeline.reembed import reembed
+from pipeline.ingest.run import ingest
+from pipeline.insights.reembed import reembed
 from pipeline.store import Store
 
 SAMPLES = Path(__file__).parent.parent / "data" / "samples" / "feeds"

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.engine.related import related
 from pipeline.errors import PodbriefError
-from pipeline.related import related
 from tests.engine_fixtures import Engine, build_engine
 
 

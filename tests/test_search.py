@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.search import insight_detail, search
+from pipeline.engine.search import insight_detail, search
 from tests.engine_fixtures import Engine, build_engine
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import Settings
+from pipeline.engine.topic_views import topic_insights, topic_list, topic_map, topic_trend
+from pipeline.engine.topics import assign_topics, topics
 from pipeline.store import Store
-from pipeline.topic_views import topic_insights, topic_list, topic_map, topic_trend
-from pipeline.topics import assign_topics, topics
 from tests.engine_fixtures import Engine, add_extra_insights, build_engine
 from tests.openai_server import reply, server_error
 
@@ -140,7 +140,7 @@ def test_too_few_insights_make_no_topics(tmp_path: Path) -> None:
 
 def test_the_seeded_demo_gets_several_topics_and_a_full_brief(seeded_db: Path) -> None:
     """Topics made while ingesting episode by episode: a k chosen on the first dozen insights must not stick."""
-    from pipeline.briefs import assemble_brief, latest_brief_date
+    from pipeline.engine.briefs import assemble_brief, latest_brief_date
 
     store = Store(seeded_db)
     listed = topic_list(store)

@@ -9,8 +9,8 @@ import pytest
 
 from pipeline.config import Settings
 from pipeline.errors import TranscriptionError
-from pipeline.transcribe import transcribe
-from pipeline.wer import normalize_words, wer
+from pipeline.ingest.transcribe import transcribe
+from pipeline.ingest.wer import normalize_words, wer
 
 AUDIO = Path(__file__).parent / "fixtures" / "audio"
 MAX_WER = 0.15

@@ -10,8 +10,8 @@ from urllib.request import url2pathname
 import pytest
 
 from pipeline.errors import TranscriptError
+from pipeline.ingest.transcripts import parse_transcript, pick_transcript, transcript_format
 from pipeline.models import TranscriptLink
-from pipeline.transcripts import parse_transcript, pick_transcript, transcript_format
 
 FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
 SAMPLES = Path(__file__).parent.parent / "data" / "samples"
@@ -203,7 +203,7 @@ def test_every_bundled_sample_transcript_parses() -> None:
 
 
 def test_sample_feeds_point_at_bundled_files() -> None:
-    from pipeline.feeds import parse_feed
+    from pipeline.ingest.feeds import parse_feed
 
     feeds = sorted((SAMPLES / "feeds").glob("*.xml"))
     listed = [SAMPLES.parent.parent / line for line in (SAMPLES / "feeds.txt").read_text().split()]

@@ -10,12 +10,13 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from pipeline import briefs, catalog, export, topic_views
 from pipeline.config import get_settings
-from pipeline.rank import Brief
-from pipeline.search import insight_detail as detail_of
-from pipeline.search import search as find
-from pipeline.search import segment_detail as segment_of
+from pipeline.engine import briefs, export, topic_views
+from pipeline.engine.rank import Brief
+from pipeline.engine.search import insight_detail as detail_of
+from pipeline.engine.search import search as find
+from pipeline.engine.search import segment_detail as segment_of
+from pipeline.ingest import catalog
 from pipeline.store import Store, open_store
 from ui.charts import topic_scatter
 

@@ -13,9 +13,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from pipeline.export import escape, safe_url
-from pipeline.rank import Brief, Pick
-from pipeline.weights import COMPONENTS, Weights
+from pipeline.engine.export import escape, safe_url
+from pipeline.engine.rank import Brief, Pick
+from pipeline.engine.weights import COMPONENTS, Weights
 from ui import data
 
 UNESCAPED_DOLLAR = re.compile(r"(?<!\\)((?:\\\\)*)\$")  # a $ after an even number of backslashes

@@ -25,9 +25,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
 
+from pipeline.ingest.transcripts import parse_transcript  # noqa: E402
+from pipeline.insights.sentences import split_sentences  # noqa: E402
 from pipeline.models import Segment, Transcript  # noqa: E402
-from pipeline.sentences import split_sentences  # noqa: E402
-from pipeline.transcripts import parse_transcript  # noqa: E402
 
 log = logging.getLogger("build_samples")
 

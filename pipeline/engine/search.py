@@ -11,9 +11,9 @@ import re
 
 import numpy as np
 
-from .config import Settings
+from ..config import Settings
+from ..store import Store, sql_eq, sql_in
 from .related import RELATED_LIMIT, RELATED_THRESHOLD, related_to_vector
-from .store import Store, sql_eq, sql_in
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def search(store: Store, query: str, *, limit: int = SEARCH_LIMIT, settings: Set
 def _semantic(store: Store, query: str, limit: int, settings: Settings | None) -> list[dict]:
     if store.count("insights") == 0:
         return []
-    from .embed import embed
+    from ..insights.embed import embed
 
     vector = embed([query], settings=settings)[0]
     rows = store.vector_search(vector, limit=limit, columns=INSIGHT_COLUMNS)
@@ -102,7 +102,7 @@ def segment_detail(store: Store, segment_id: str, *, related_limit: int = RELATE
     rows = store.rows("segments", sql_eq("segment_id", segment_id))
     if not rows:
         return None
-    from .embed import embed
+    from ..insights.embed import embed
 
     segment = rows[0]
     vector = embed([segment["text"]], settings=settings)[0]

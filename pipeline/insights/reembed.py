@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from .config import Settings, get_settings
+from ..config import Settings, get_settings
+from ..lock import ingest_lock
+from ..store import Store
 from .embed import embed, embedding_model
-from .ingest import ingest_lock
-from .store import Store
 
 log = logging.getLogger(__name__)
 

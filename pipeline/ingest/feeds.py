@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from urllib.parse import urljoin, urlparse
 
-from .errors import FeedError
-from .models import FeedItem, ParsedFeed, TranscriptLink
+from ..errors import FeedError
+from ..models import FeedItem, ParsedFeed, TranscriptLink
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from .models import Transcript
+from ..models import Transcript
 
 ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "vs", "etc", "inc", "ltd", "jr", "sr", "approx", "e.g", "i.e",
                  "u.s", "u.k", "a.m", "p.m", "ph.d", "corp"}  # not "no": in speech "No." is a whole answer

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from .config import Settings, get_settings
-from .errors import EmbeddingError
+from ..config import Settings, get_settings
+from ..errors import EmbeddingError
 
 log = logging.getLogger(__name__)
 

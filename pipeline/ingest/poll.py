@@ -6,13 +6,13 @@ import json
 import logging
 from dataclasses import asdict
 
+from ..config import Settings
+from ..errors import PodbriefError
+from ..models import FeedItem
+from ..store import Store, now_iso, sql_eq
 from .catalog import normalise_url
-from .config import Settings
-from .errors import PodbriefError
 from .feeds import parse_feed
 from .http import fetch
-from .models import FeedItem
-from .store import Store, now_iso, sql_eq
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from .errors import PodbriefError
+from ..errors import PodbriefError
 from .related import RELATED_THRESHOLD
 
 COMPONENTS = ("quality", "novelty", "corroboration", "recency", "interest", "podcast")

@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 from itertools import pairwise
 
-from .config import Settings, get_settings
-from .models import ExtractedInsight, Transcript
+from ..config import Settings, get_settings
+from ..models import ExtractedInsight, Transcript
 from .sentences import Sentence, clean_text, split_sentences
 
 log = logging.getLogger(__name__)

@@ -6,28 +6,26 @@ killed at any moment (even `kill -9`) is finished by the next one without losing
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import logging
-import os
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from ..config import Settings, get_settings
+from ..engine.topics import assign_topics
+from ..errors import DownloadError, LockedError, PodbriefError, TranscriptError
+from ..insights.embed import embed, embedding_model
+from ..insights.extract import extract
+from ..lock import ingest_lock
+from ..models import Segment, Transcript, TranscriptLink
+from ..store import Store, now_iso, sql_eq, sql_in, sql_quote
 from .catalog import add_feeds
-from .config import Settings, get_settings
-from .embed import embed, embedding_model
-from .errors import DownloadError, LockedError, PodbriefError, TranscriptError
-from .extract import extract
 from .http import download, fetch
-from .models import Segment, Transcript, TranscriptLink
 from .poll import poll_feed
-from .store import Store, now_iso, sql_eq, sql_in, sql_quote
-from .topics import assign_topics
 from .transcribe import transcribe
 from .transcripts import parse_transcript, pick_transcript
 
@@ -47,32 +45,6 @@ class IngestReport:
     extracted: int = 0
     insights: int = 0
     failed: list[str] = field(default_factory=list)  # one line per failure, with the retry command
-
-
-@contextmanager
-def ingest_lock(store: Store) -> Iterator[None]:
-    """Hold the store's ingestion lock; the OS releases it if the process dies."""
-    path = store.path / ".ingest.lock"
-    handle = path.open("a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError as exc:
-        handle.seek(0)
-        holder = handle.read().strip() or "unknown"
-        handle.close()
-        raise LockedError(
-            f"Another ingestion run (pid {holder}) is working on {store.path}. Wait for it to finish; "
-            "a run that crashed releases the lock by itself."
-        ) from exc
-    try:
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        yield
-    finally:
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        handle.close()
 
 
 def ingest(

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from .config import Settings
+from ..config import Settings
 
 log = logging.getLogger(__name__)
 

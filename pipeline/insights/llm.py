@@ -20,9 +20,9 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
-from .config import Settings
-from .errors import ExtractionError
-from .models import ExtractedInsight, Segment, Transcript
+from ..config import Settings
+from ..errors import ExtractionError
+from ..models import ExtractedInsight, Segment, Transcript
 
 log = logging.getLogger(__name__)
 

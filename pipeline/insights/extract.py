@@ -6,11 +6,11 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Settings, get_settings
-from .errors import ExtractionError
+from ..config import Settings, get_settings
+from ..errors import ExtractionError
+from ..models import ExtractedInsight, Transcript
 from .extractive import extract_extractive
 from .llm import NOT_CONFIGURED, extract_llm
-from .models import ExtractedInsight, Transcript
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
-from .errors import FeedError
+from ..errors import FeedError
+from ..store import Store, now_iso, sql_eq, sql_in
 from .feeds import feed_id_for
-from .store import Store, now_iso, sql_eq, sql_in
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .config import Settings, get_settings
-from .errors import TranscriptionError
-from .models import Segment, Transcript
+from ..config import Settings, get_settings
+from ..errors import TranscriptionError
+from ..models import Segment, Transcript
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel

@@ -21,8 +21,8 @@ from urllib.request import url2pathname
 
 import httpx
 
-from .config import get_settings
-from .errors import DownloadError
+from ..config import get_settings
+from ..errors import DownloadError
 
 log = logging.getLogger(__name__)
 

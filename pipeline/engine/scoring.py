@@ -9,8 +9,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .config import Settings
-from .store import Store, matrix, sql_in
+from ..config import Settings
+from ..store import Store, matrix, sql_in
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ def interest(store: Store, cand: dict, interests: list[str], settings: Settings 
 
 
 def _profile(store: Store, interests: list[str], settings: Settings | None) -> np.ndarray:
-    from .embed import embed
+    from ..insights.embed import embed
 
     topics = store.arrow("topics", sql_in("topic_id", interests), columns=["topic_id", "centroid"])
     liked = store.arrow("insights", sql_in("insight_id", interests), columns=["insight_id", "vector"])

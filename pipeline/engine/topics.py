@@ -16,9 +16,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import sparse
 
-from .config import Settings, get_settings
+from ..config import Settings, get_settings
+from ..store import Store, matrix, now_iso, sql_eq, sql_in
 from .labels import keyword_label, llm_client, llm_label, topic_keywords
-from .store import Store, matrix, now_iso, sql_eq, sql_in
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ import logging
 
 import numpy as np
 
-from .errors import PodbriefError
-from .store import Store, sql_eq
+from ..errors import PodbriefError
+from ..store import Store, sql_eq
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .errors import PodbriefError
-from .store import Store, sql_eq, sql_in
+from ..errors import PodbriefError
+from ..store import Store, sql_eq, sql_in
 
 MAP_POINTS = 5000  # the map draws at most this many points, an even sample of each topic
 TREND_FREQS = {"D": "day", "W": "week", "M": "month"}

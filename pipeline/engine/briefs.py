@@ -11,10 +11,10 @@ import logging
 
 import pyarrow.compute as pc
 
-from .config import Settings
-from .errors import PodbriefError
+from ..config import Settings
+from ..errors import PodbriefError
+from ..store import Store, now_iso, sql_eq
 from .rank import Brief, parse_date, rank
-from .store import Store, now_iso, sql_eq
 from .weights import Weights
 
 log = logging.getLogger(__name__)

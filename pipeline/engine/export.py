@@ -12,12 +12,12 @@ import re
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from ..config import Settings
+from ..errors import PodbriefError
+from ..store import Store, sql_eq
 from .briefs import assemble_brief, latest_brief_date
-from .config import Settings
-from .errors import PodbriefError
 from .rank import Brief, Pick
 from .related import related
-from .store import Store, sql_eq
 
 log = logging.getLogger(__name__)
 

@@ -16,10 +16,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .config import Settings
-from .errors import PodbriefError
+from ..config import Settings
+from ..errors import PodbriefError
+from ..store import Store, matrix, sql_in
 from .scoring import corroboration, interest, iso_prefix, novelty, podcast_weight, recency
-from .store import Store, matrix, sql_in
 from .weights import COMPONENTS, Weights
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ from html.parser import HTMLParser
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
-from .errors import TranscriptError
-from .models import Segment, Transcript, TranscriptLink
+from ..errors import TranscriptError
+from ..models import Segment, Transcript, TranscriptLink
 
 log = logging.getLogger(__name__)
 
