@@ -141,6 +141,7 @@ class Store:
             return self._tables[name]
         if name in self.db.list_tables().tables:
             tbl = self.db.open_table(name)
+            _add_missing_columns(tbl, SCHEMAS.get(name))
         elif not create:
             return None
         else:
@@ -228,7 +229,9 @@ class Store:
                     "Run `python -m pipeline reembed` to rebuild the vectors, or switch PODBRIEF_EMBED_MODEL back."
                 )
         tbl = self.table("insights", create=False)
-        if tbl is None:
+        if tbl is not None:
+            _add_missing_columns(tbl, insights_schema(dim))
+        else:
             tbl = self.db.create_table("insights", schema=insights_schema(dim), exist_ok=True)
             self._tables["insights"] = tbl
             self.set_meta("embedding", json.dumps({"model": model, "dim": dim}))
@@ -321,6 +324,17 @@ class Store:
                 _ensure_text_index(tbl)
         for tbl in list(self._tables.values()):  # also folds new rows into the existing indexes
             tbl.optimize(cleanup_older_than=timedelta(days=1))
+
+
+def _add_missing_columns(tbl: Any, schema: pa.Schema | None) -> None:
+    """Bring a table made by an older version up to its schema: columns added since then start out null."""
+    if schema is None:
+        return
+    have = set(tbl.schema.names)
+    missing = [f for f in schema if f.name not in have]
+    if missing:
+        log.info("Adding column(s) %s to %s", ", ".join(f.name for f in missing), tbl.name)
+        tbl.add_columns(missing)
 
 
 def _ensure_text_index(tbl: Any) -> None:

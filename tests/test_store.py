@@ -1,0 +1,21 @@
+"""The store against a real LanceDB folder: tables made by an older version gain the columns added since."""
+
+from pathlib import Path
+
+import lancedb
+import pyarrow as pa
+
+from pipeline.store import SCHEMAS, Store
+
+
+def test_a_table_from_an_older_version_gains_new_columns_as_nulls(tmp_path: Path) -> None:
+    old = pa.schema([f for f in SCHEMAS["feeds"] if f.name not in {"moved_from", "weight"}])
+    lancedb.connect(str(tmp_path)).create_table("feeds", data=pa.Table.from_pylist(
+        [{"feed_id": "f1", "url": "https://example.com/feed.xml", "title": "Old"}], schema=old))
+
+    store = Store(tmp_path)
+    store.update("feeds", "f1", {"weight": 2.0})
+
+    (row,) = store.rows("feeds")
+    assert row["title"] == "Old" and row["weight"] == 2.0 and row["moved_from"] is None
+    assert set(store.table("feeds").schema.names) == set(SCHEMAS["feeds"].names)
