@@ -44,7 +44,7 @@ def _import_opml(upload: object) -> None:
         st.warning("Choose an OPML file first.")
         return
     try:
-        rows = catalog.import_opml(data.store(), upload.getvalue())  # type: ignore[attr-defined]
+        rows = catalog.import_opml(data.store(), upload.getvalue()).feeds  # type: ignore[attr-defined]
     except PodbriefError as exc:
         st.error(widgets.inert(str(exc)))
         return
