@@ -22,7 +22,7 @@ import pytest
 
 from pipeline.engine import briefs, export
 from pipeline.store import open_store
-from tests.app_fixtures import APP, ROOT
+from tests.app_fixtures import APP, EDITOR_PASSWORD, ROOT
 
 pytestmark = pytest.mark.browser
 
@@ -131,6 +131,9 @@ def test_every_page_in_chromium(chromium: Path, dashboard: str, app_db: Path, tm
                 page.screenshot(path=str(shots / f"{name}.png"))
 
             page.goto(dashboard + "feeds")  # the page polls the background run and shows when it is done
+            _settle(page)
+            page.get_by_label("Editor password").fill(EDITOR_PASSWORD)  # editing is off without a sign-in
+            page.get_by_role("button", name="Sign in").click()
             _settle(page)
             page.get_by_role("button", name="Start ingestion run").click()
             page.get_by_text(re.compile(r"Ingestion run \d+ finished")).wait_for(timeout=JOB_TIMEOUT_MS)
