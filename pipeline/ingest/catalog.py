@@ -29,7 +29,11 @@ CREDENTIALS = re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/\s@]+@", re.I)  # scheme:/
 def normalise_url(url_or_path: str, *, via: str = "cli", settings: Settings | None = None) -> str:
     """An http(s) or file:// URL for a feed given as a URL or (not on the Feeds page) a local path."""
     text = url_or_path.strip()
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError as exc:
+        raise FeedError(f"“{text}” is not a valid address ({exc}). Check it.") from exc
     scheme = parts.scheme.lower()
     if scheme in reach.WEB_SCHEMES:
         if not parts.hostname:

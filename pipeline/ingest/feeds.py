@@ -158,7 +158,7 @@ def _blocked(text: str, prefix: str, channel: dict) -> bool:
 def _item(entry: dict, base: str, feed_id: str, raw: str | None, prefix: str, now: datetime) -> FeedItem:
     enclosure = next(iter(entry.get("enclosures") or []), None) or _media_content(entry)
     href = (enclosure.get("href") or enclosure.get("url") or "").strip()
-    audio_url = urljoin(base, href) if href else None
+    audio_url = _join(base, href)
     guid = (entry.get("id") or "").strip() or None
     link = entry.get("link") or None
     title = _text(entry.get("title")) or _title_from_url(audio_url) or "(untitled episode)"
@@ -186,21 +186,37 @@ def _media_content(entry: dict) -> dict:
 
 
 def _title_from_url(url: str | None) -> str:
-    return PurePosixPath(urlparse(url).path).stem if url else ""
+    try:
+        return PurePosixPath(urlparse(url).path).stem if url else ""
+    except ValueError:
+        return ""
 
 
 def _transcripts(raw: str, base: str, prefix: str) -> list[TranscriptLink]:
     links = []
     for attrs in re.findall(rf"<{prefix}:transcript\b([^>]*)>", raw, re.I):
         values = {k.lower(): html.unescape(a or b) for k, a, b in _ATTR.findall(attrs)}
-        if values.get("url"):
-            links.append(TranscriptLink(urljoin(base, values["url"].strip()), values.get("type", ""), values.get("language")))
+        url = _join(base, values.get("url", ""))
+        if url:
+            links.append(TranscriptLink(url, values.get("type", ""), values.get("language")))
     return links
 
 
 def _transcripts_from(entry: dict, base: str) -> list[TranscriptLink]:
     tag = entry.get("podcast_transcript") or {}
-    return [TranscriptLink(urljoin(base, tag["url"]), tag.get("type", ""), tag.get("language"))] if tag.get("url") else []
+    url = _join(base, tag.get("url") or "")
+    return [TranscriptLink(url, tag.get("type", ""), tag.get("language"))] if url else []
+
+
+def _join(base: str, href: str) -> str | None:
+    """A link made absolute against the feed's URL; None when empty or not a URL at all (e.g. "http://[::1")."""
+    href = href.strip()
+    if not href:
+        return None
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return None
 
 
 def _published(entry: dict, now: datetime) -> str | None:

@@ -151,10 +151,13 @@ def playable_audio(url_or_path: str | None, settings: Settings) -> str | None:
     """
     if not url_or_path:
         return None
-    parts = urlsplit(url_or_path)
-    if parts.scheme.lower() in reach.WEB_SCHEMES:
-        return url_or_path if parts.hostname else None
-    path = reach.local_path(url_or_path)
+    try:
+        parts = urlsplit(url_or_path)
+        if parts.scheme.lower() in reach.WEB_SCHEMES:
+            return url_or_path if parts.hostname else None
+        path = reach.local_path(url_or_path)
+    except ValueError:
+        return None
     if path is None:
         return None
     real = path.resolve()
@@ -236,7 +239,7 @@ def _body(response: httpx.Response, url: str, budget: Budget, deadline: Deadline
     deadline.seconds = budget.seconds_for(declared)
     total = 0
     try:
-        for chunk in _inflate(response.iter_raw(CHUNK_BYTES), response.headers.get("Content-Encoding", ""), url):
+        for chunk in _inflate(response.iter_raw(), response.headers.get("Content-Encoding", ""), url):
             total += len(chunk)
             if total > budget.max_bytes:
                 raise DownloadError(_too_big(url, budget, "the body kept coming"))

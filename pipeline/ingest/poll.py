@@ -65,7 +65,7 @@ def _move(new_url: str, url: str, access: reach.Access, feed: dict, updates: dic
     """Follow itunes:new-feed-url when the rule allows the new address; returns a note when it does not."""
     try:
         target = normalise_url(urljoin(url, new_url))
-    except PodbriefError as exc:
+    except (PodbriefError, ValueError) as exc:  # ValueError: urljoin on a broken address such as "http://[::1"
         return [f"Ignored the feed's move to {new_url}: {exc}"]
     if target == updates.get("url", url):
         return []

@@ -95,7 +95,10 @@ def same_origin(url: str, other: str) -> bool:
 
 def check(url: str, access: Access, *, timeout: float) -> Target:
     """The URL as a Target to fetch, or RefusedURLError naming the rule it breaks; resolves host names once."""
-    scheme = urlsplit(url).scheme.lower()
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError as exc:
+        raise RefusedURLError(f"Refused {url!r}: it is not a valid address ({exc}).") from exc
     if scheme in WEB_SCHEMES:
         return _check_web(url, access, timeout)
     if scheme == "file" or len(scheme) <= 1:  # "" for a bare path, one letter for a Windows drive
@@ -106,11 +109,11 @@ def check(url: str, access: Access, *, timeout: float) -> Target:
 def check_move(new_url: str, feed_url: str, access: Access, settings: Settings) -> str | None:
     """Why a feed at feed_url may not move to new_url (its itunes:new-feed-url), or None when it may.
 
-    Only the form is checked here (no DNS): the next poll checks the address, under the access `moved_access` gives.
+    Only the form is checked here (no DNS): the next poll checks the address, as `moved_via` says who added it.
     """
     moved = inside(feed_url, access, settings)
-    scheme = urlsplit(new_url).scheme.lower()
     try:
+        scheme = urlsplit(new_url).scheme.lower()
         if scheme in WEB_SCHEMES:
             if not urlsplit(new_url).hostname:
                 return f"{new_url} has no host"
@@ -120,6 +123,8 @@ def check_move(new_url: str, feed_url: str, access: Access, settings: Settings) 
             return None
     except RefusedURLError as exc:
         return str(exc)
+    except ValueError as exc:
+        return f"it is not a valid address ({exc})"
     return f"only http(s) addresses are fetched, not {scheme}: URLs"
 
 
