@@ -235,7 +235,7 @@ def test_a_name_that_rebinds_to_a_private_address_never_reaches_it(
 
     monkeypatch.setattr(socket, "getaddrinfo", rebinding)
     url = private.url("/secret.vtt").replace("127.0.0.1", "rebind.example.test")
-    access = reach.inside(http_server.url("/feed.xml"), reach.operator_access(), get_settings())
+    access = reach.inside(http_server.url("/feed.xml"), reach.operator_access())
     with pytest.raises(DownloadError, match=f"Could not connect to fetch {url}|Gave up on {url}|Timed out"):
         fetch(url, access=access, budget=Budget(100_000, 5, 1, "X"))  # it tried PUBLIC_IP, which nothing here reaches
     assert private.hits("/secret.vtt") == 0

@@ -100,7 +100,8 @@ def fetch(
 ) -> FetchResult:
     """Fetch a URL, file:// URL or local path into memory, conditionally when etag/last_modified are given."""
     budget = budget or Budget.feed(get_settings())
-    target = reach.check(url, access, timeout=budget.timeout)
+    deadline = Deadline(budget.seconds_for(None))  # from the first DNS lookup on
+    target = _check(url, access, budget, deadline)
     if target.path is not None:
         data = _read_local(target.path, url, budget)
         return FetchResult(url, 200, data, mimetypes.guess_type(target.path.name)[0], None, None)
@@ -109,7 +110,7 @@ def fetch(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    with _open(target, access, headers, budget) as (response, permanent_url, deadline):
+    with _open(target, access, headers, budget, deadline) as (response, permanent_url):
         content = b"" if response.status_code == 304 else b"".join(_body(response, url, budget, deadline))
         return FetchResult(
             url=str(response.url),
@@ -129,12 +130,13 @@ def download(url: str, dest_dir: Path, *, access: reach.Access, budget: Budget |
     """
     budget = budget or Budget.audio(get_settings())
     dest_dir.mkdir(parents=True, exist_ok=True)
-    target = reach.check(url, access, timeout=budget.timeout)
+    deadline = Deadline(budget.seconds_for(None))
+    target = _check(url, access, budget, deadline)
     if target.path is not None:
         _check_local(target.path, url, budget)
         with target.path.open("rb") as src:
             return _save_audio(iter(lambda: src.read(CHUNK_BYTES), b""), dest_dir, url, target.path.suffix, "")
-    with _open(target, access, {}, budget) as (response, _, deadline):
+    with _open(target, access, {}, budget, deadline) as (response, _):
         if response.status_code != 200:
             raise DownloadError(f"Downloading {url} got HTTP {response.status_code} instead of the audio file.")
         content_type = media_type(response.headers.get("Content-Type"))
@@ -165,15 +167,21 @@ def playable_audio(url_or_path: str | None, settings: Settings) -> str | None:
     return str(real) if real.is_relative_to(folder) and real.is_file() else None
 
 
+def _check(url: str, access: reach.Access, budget: Budget, deadline: Deadline) -> reach.Target:
+    """reach.check within the fetch's deadline (a host name lookup included)."""
+    left = deadline.left()
+    if left <= 0:
+        raise DownloadError(_too_slow(url, deadline.seconds, budget))
+    return reach.check(url, access, timeout=min(budget.timeout, left))
+
+
 @contextlib.contextmanager
 def _open(
-    target: reach.Target, access: reach.Access, headers: dict[str, str], budget: Budget
-) -> Iterator[tuple[httpx.Response, str | None, Deadline]]:
+    target: reach.Target, access: reach.Access, headers: dict[str, str], budget: Budget, deadline: Deadline
+) -> Iterator[tuple[httpx.Response, str | None]]:
     """Send a GET, follow redirects by hand (each hop checked by the rule) and yield the open streaming response."""
     url = target.url
-    settings = get_settings()
-    hop_access = reach.for_hops(url, access, settings)
-    deadline = Deadline(budget.seconds_for(None))
+    hop_access = reach.for_hops(url, access)
     backend = PinnedBackend(deadline)
     seen = [url]
     permanent_url = None
@@ -188,7 +196,7 @@ def _open(
                 try:
                     if response.next_request is None:
                         _check_status(response, url)
-                        yield response, permanent_url, deadline
+                        yield response, permanent_url
                         return
                     request = response.next_request
                     hop = str(request.url)
@@ -200,7 +208,7 @@ def _open(
                     seen.append(hop)
                     if len(seen) > MAX_REDIRECTS + 1:
                         raise DownloadError(f"Too many redirects (over {MAX_REDIRECTS}) fetching {url}. Fix the URL.")
-                    target = reach.check(hop, hop_access, timeout=min(budget.timeout, max(deadline.left(), 0.1)))
+                    target = _check(hop, hop_access, budget, deadline)
                 finally:
                     response.close()
     except httpx.TimeoutException as exc:

@@ -9,6 +9,8 @@ drips a byte at a time cannot hold a fetch open past its deadline.
 
 from __future__ import annotations
 
+import functools
+import ssl
 import time
 from typing import Any
 
@@ -86,6 +88,12 @@ class PinnedTransport(httpx.HTTPTransport):
     """httpx's default transport, connecting through a PinnedBackend."""
 
     def __init__(self, backend: PinnedBackend) -> None:
-        super().__init__()
-        # httpx takes no network backend; this is the pool it builds by default, with the pinning backend.
-        self._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(), network_backend=backend)
+        # Not super().__init__(): httpx takes no network backend, so this builds the pool it would build by default,
+        # with ours, and without loading the CA certificates again (about 0.1 s each time).
+        self._pool = httpcore.ConnectionPool(ssl_context=ssl_context(), network_backend=backend)
+
+
+@functools.cache
+def ssl_context() -> ssl.SSLContext:
+    """httpx's default TLS context (certifi's CA bundle, certificates and host names verified), built once."""
+    return httpx.create_ssl_context()

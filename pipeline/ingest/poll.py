@@ -51,7 +51,7 @@ def poll_feed(store: Store, feed: dict, *, max_new: int, settings: Settings) -> 
     }
     notes = []
     if parsed.new_feed_url:
-        notes += _move(parsed.new_feed_url, url, access, feed, updates, settings)
+        notes += _move(parsed.new_feed_url, url, access, feed, updates)
     if parsed.blocked:
         updates["last_error"] = f"Feed {url} asks not to be ingested (<podcast:block>yes); its episodes are skipped."
         store.update("feeds", feed["feed_id"], updates)
@@ -61,7 +61,7 @@ def poll_feed(store: Store, feed: dict, *, max_new: int, settings: Settings) -> 
     return added
 
 
-def _move(new_url: str, url: str, access: reach.Access, feed: dict, updates: dict, settings: Settings) -> list[str]:
+def _move(new_url: str, url: str, access: reach.Access, feed: dict, updates: dict) -> list[str]:
     """Follow itunes:new-feed-url when the rule allows the new address; returns a note when it does not."""
     try:
         target = normalise_url(urljoin(url, new_url))
@@ -69,7 +69,7 @@ def _move(new_url: str, url: str, access: reach.Access, feed: dict, updates: dic
         return [f"Ignored the feed's move to {new_url}: {exc}"]
     if target == updates.get("url", url):
         return []
-    refused = reach.check_move(target, url, access, settings)
+    refused = reach.check_move(target, url, access)
     if refused:
         log.warning("feed %s: not moving to %s: %s", url, target, refused)
         return [f"Ignored the feed's move to {new_url}: {refused}"]

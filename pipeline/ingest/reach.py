@@ -28,7 +28,7 @@ from urllib.request import url2pathname
 
 import httpx
 
-from ..config import Settings
+from ..config import Settings, get_settings
 from ..errors import DownloadError, RefusedURLError
 
 ROOT_MARKER = ".podbrief-root"  # a folder holding this file is the root of the local feeds below it
@@ -50,6 +50,7 @@ class Access:
     private: bool  # it may reach private and loopback addresses
     feed: str | None = None  # the feed it was found in (or redirected from): that origin gets `feed_access`
     feed_access: Access | None = None
+    links_private: bool = False  # what links and redirects met on the way may reach: PODBRIEF_ALLOW_PRIVATE_URLS
 
 
 @dataclass(frozen=True)
@@ -62,29 +63,31 @@ class Target:
     addresses: tuple[str, ...] = ()
 
 
-def operator_access() -> Access:
+def operator_access(settings: Settings | None = None) -> Access:
     """Access of a feed the operator added: any http(s) address or a local file."""
-    return Access(files=True, private=True)
+    return Access(files=True, private=True, links_private=_allow_private(settings))
 
 
-def editor_access(settings: Settings) -> Access:
+def editor_access(settings: Settings | None = None) -> Access:
     """Access of a feed added on the Feeds page: http(s) to public addresses (private ones when allowed)."""
-    return Access(files=False, private=settings.podbrief_allow_private_urls)
+    allowed = _allow_private(settings)
+    return Access(files=False, private=allowed, links_private=allowed)
 
 
-def feed_access(added_via: str | None, settings: Settings) -> Access:
+def feed_access(added_via: str | None, settings: Settings | None = None) -> Access:
     """Access for fetching a stored feed, from who added it (feeds.added_via)."""
-    return operator_access() if added_via in OPERATOR_VIA else editor_access(settings)
+    return operator_access(settings) if added_via in OPERATOR_VIA else editor_access(settings)
 
 
-def inside(feed_url: str, access: Access, settings: Settings) -> Access:
+def inside(feed_url: str, access: Access) -> Access:
     """Access of a URL found inside the feed at feed_url (or a redirect hop of fetching it)."""
-    return Access(files=False, private=settings.podbrief_allow_private_urls, feed=feed_url, feed_access=access)
+    return Access(files=False, private=access.links_private, feed=feed_url, feed_access=access,
+                  links_private=access.links_private)
 
 
-def for_hops(url: str, access: Access, settings: Settings) -> Access:
+def for_hops(url: str, access: Access) -> Access:
     """Access of the redirect hops met while fetching url: always judged against the feed they came from."""
-    return access if access.feed is not None else inside(url, access, settings)
+    return access if access.feed is not None else inside(url, access)
 
 
 def same_origin(url: str, other: str) -> bool:
@@ -106,12 +109,12 @@ def check(url: str, access: Access, *, timeout: float) -> Target:
     raise RefusedURLError(f"Refused {url}: only http(s) addresses are fetched, not {scheme}: URLs. {_fix(access)}".rstrip())
 
 
-def check_move(new_url: str, feed_url: str, access: Access, settings: Settings) -> str | None:
+def check_move(new_url: str, feed_url: str, access: Access) -> str | None:
     """Why a feed at feed_url may not move to new_url (its itunes:new-feed-url), or None when it may.
 
     Only the form is checked here (no DNS): the next poll checks the address, as `moved_via` says who added it.
     """
-    moved = inside(feed_url, access, settings)
+    moved = inside(feed_url, access)
     try:
         scheme = urlsplit(new_url).scheme.lower()
         if scheme in WEB_SCHEMES:
@@ -214,6 +217,10 @@ def _check_file(url: str, access: Access) -> Path:
             "both to make that folder the feed's root."
         )
     return real
+
+
+def _allow_private(settings: Settings | None) -> bool:
+    return (settings or get_settings()).podbrief_allow_private_urls
 
 
 def _resolve(host: str, port: int, timeout: float) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:

@@ -193,7 +193,7 @@ def _found_in_feed(store: Store, feed_id: str, settings: Settings) -> reach.Acce
     feed = (store.rows("feeds", sql_eq("feed_id", feed_id), columns=["url", "added_via"]) or [None])[0]
     if feed is None:
         raise DownloadError("The feed of this episode was removed, so nothing it links to is fetched.")
-    return reach.inside(feed["url"], reach.feed_access(feed["added_via"], settings), settings)
+    return reach.inside(feed["url"], reach.feed_access(feed["added_via"], settings))
 
 
 def _publisher_transcript(episode: dict, access: reach.Access, settings: Settings, rejected: list[str]) -> Transcript | None:
