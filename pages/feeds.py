@@ -82,14 +82,14 @@ job_panel()
 feed_rows = data.feeds(db)
 if any(not f["removed_at"] for f in feed_rows):
     st.subheader("Feeds")
-    st.dataframe(feed_tables.feeds_frame(feed_rows), hide_index=True,
+    st.dataframe(feed_tables.feeds_frame(feed_rows, editor=bool(editor)), hide_index=True,
                  column_config={"Problem": st.column_config.TextColumn(width="large")})
     if editor:
         with st.expander("Pause, re-weight or remove a feed", icon=":material/tune:"):
             feed_admin.feed_manager(feed_rows)
 
     st.subheader("Episodes")
-    titles = {f["feed_id"]: f["title"] or catalog.hide_credentials(f["url"]) for f in feed_rows}
+    titles = {f["feed_id"]: f["title"] or feed_tables.address(f["url"], editor=bool(editor)) for f in feed_rows}
     pick_col, state_col = st.columns(2)
     feed_id = pick_col.selectbox("Podcast", [None, *titles], format_func=lambda k: "All podcasts" if k is None else titles[k])
     state = state_col.selectbox("State", [None, *catalog.STATES],

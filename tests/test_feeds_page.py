@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from pipeline.ingest.catalog import add_feeds
@@ -188,6 +189,13 @@ def test_signed_out_visitors_see_no_store_path_and_no_credentials(empty_db: Path
     at = open_app("feeds")
     assert any(widgets.inert(str(empty_db)) in c.value for c in at.caption), "an editor sees where the store is"
     assert "hunter2" not in _texts(at)
+
+    add_feeds(store, [str(SAMPLE_FEEDS / "go-time.xml")])
+    st.cache_data.clear()  # as after the few seconds the page caches the feed list
+    at = open_app("feeds", editor=None)
+    assert "A file on the server (go-time.xml)" in at.dataframe[0].value["Address"].tolist()
+    assert str(SAMPLE_FEEDS) not in _texts(at)
+    assert str(SAMPLE_FEEDS / "go-time.xml") in "".join(open_app("feeds").dataframe[0].value["Address"])
 
 
 def test_without_a_password_editing_is_off_not_open(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,14 +1,18 @@
 """The Feeds page's tables in plain words: human times, state names an editor uses, no empty `None` cells.
 
-Addresses and errors pass through `hide_credentials`, so a feed URL's user:password@ never reaches the page.
+Addresses and errors pass through `hide_credentials`, so a feed URL's user:password@ never reaches the page, and
+visitors who are not signed in see no path on the server.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
 
 import pandas as pd
 
+from pipeline.ingest import reach
 from pipeline.ingest.catalog import hide_credentials
 
 STATE_LABELS = {  # episodes.status as the page says it
@@ -47,12 +51,12 @@ def day(iso: str | None) -> str:
     return moment.strftime("%-d %b %Y") if moment else ""
 
 
-def feeds_frame(feed_rows: list[dict]) -> pd.DataFrame:
-    """The feeds (not removed) as the page lists them."""
+def feeds_frame(feed_rows: list[dict], *, editor: bool) -> pd.DataFrame:
+    """The feeds (not removed) as the page lists them; only editors see where a local feed's file is."""
     rows = [f for f in feed_rows if not f["removed_at"]]
     return pd.DataFrame({
         "Podcast": [f["title"] or "(not read yet)" for f in rows],
-        "Address": [hide_credentials(f["url"]) for f in rows],
+        "Address": [address(f["url"], editor=editor) for f in rows],
         "State": ["Paused" if f["paused"] else "Following" for f in rows],
         "Weight": [1.0 if f["weight"] is None else f["weight"] for f in rows],
         "Episodes": [sum(f["episodes"].values()) for f in rows],
@@ -61,6 +65,13 @@ def feeds_frame(feed_rows: list[dict]) -> pd.DataFrame:
         "Last checked": [when(f["last_polled"]) or "Not yet" for f in rows],
         "Problem": [hide_credentials(f["last_error"]) for f in rows],
     })
+
+
+def address(url: str, *, editor: bool) -> str:
+    """A feed's address for the page: never its user:password@, and for a visitor no path on the server."""
+    if not editor and reach.local_path(url) is not None:
+        return f"A file on the server ({PurePosixPath(urlsplit(url).path).name})"
+    return hide_credentials(url)
 
 
 def episodes_frame(episode_rows: list[dict], titles: dict[str, str]) -> pd.DataFrame:
