@@ -67,6 +67,8 @@ def feed_documents(draw: st.DrawFn) -> bytes:
         items.append("<item>" + "".join(draw(st.permutations(parts))[: draw(st.integers(0, len(parts)))]) + "</item>")
     prolog = draw(st.sampled_from([
         '<?xml version="1.0" encoding="UTF-8"?>', "", "\ufeff", '<!DOCTYPE rss PUBLIC "-//Netscape//DTD RSS 0.91//EN">',
+        '<?xml version="1.0" encoding="\x80UTF-8"?>', '<?xml version="1.0" encoding="\x00UTF-8"?>',
+        '<?xml version="1.0" encoding="no-such-codec"?>',
         '<!DOCTYPE r [<!ENTITY a "aaaa">]>', "junk before the root ", "<!-- " + "x" * 25_000 + " -->",
     ]))
     channel = (f"<title>{_xml_text(draw)}</title><itunes:new-feed-url>{escape(draw(wild_urls))}</itunes:new-feed-url>"

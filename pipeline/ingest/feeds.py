@@ -61,6 +61,9 @@ def parse_feed(content: bytes, url: str, *, feed_id: str | None = None, fetched_
         doc = feedparser.parse(content, response_headers={"content-location": url, "content-type": "application/xml"})
     except DefusedXmlException as exc:
         raise FeedError(_hostile(url)) from exc
+    except (ValueError, LookupError) as exc:  # feedparser trips over a broken encoding declaration, e.g. "\x80UTF-8"
+        raise FeedError(f"Feed {url} could not be read ({type(exc).__name__}: {exc}); its XML declaration or encoding "
+                        "is broken. Tell the publisher.") from exc
     channel = doc.get("feed", {})
     entries = doc.get("entries", [])
     if not entries and (not doc.get("version") or (doc.get("bozo") and not channel.get("title"))):
