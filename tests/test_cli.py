@@ -120,6 +120,8 @@ def test_ingest_exits_non_zero_when_every_feed_failed(tmp_path: Path, capsys: py
 
     good = str(ROOT / "data" / "samples" / "feeds" / "podcasting-qa.xml")
     assert main(["ingest", "--db", db, "--feed", bad[0], good]) == 0, "one feed that works is enough"
+    assert main(["add-feed", "--db", db, "~no-such-user-here/feed.xml"]) == 1
+    assert "names a home folder that does not exist here" in capsys.readouterr().err
     assert main(["ingest", "--db", str(tmp_path / "empty")]) == 1
     assert capsys.readouterr().err.splitlines()[-1].startswith("Error: There are no feeds to ingest (none added, or all paused).")
 

@@ -41,10 +41,10 @@ wild_dates = st.sampled_from([
 ]) | st.text(max_size=40)
 wild_urls = st.sampled_from([
     "file:///etc/passwd", "/etc/passwd", "../../secrets.toml", "http://127.0.0.1/x", "http://169.254.169.254/",
-    "javascript:alert(1)", "http://[::1", "ht!tp://x", "", "a.mp3", "https://example.org/ep.mp3", "//evil.example/x",
+    "javascript:alert(1)", "http://[::1", "ht!tp://x", "", "a.mp3", "https://example.org/ep.mp3", "//evil.example/x", "~0",
 ]) | st.text(max_size=30)
 wild_numbers = st.sampled_from(["1e400", "nan", "-5", "99:99:99", "1:2:3:4:5", "inf", "00:30:00", "9" * 5000,
-                                "99999999999999999999999", "0x10", "1,000", ""]) | st.text(max_size=12)
+                                "99999999999999999999999", "0x10", "1,000", "", "²", "١٢٣"]) | st.text(max_size=12)
 words = st.text(max_size=60)
 
 

@@ -287,7 +287,7 @@ def test_only_web_audio_or_files_in_the_audio_folder_are_playable(tmp_path: Path
     assert playable_audio(str(audio / "ep.mp3"), settings) == str(audio / "ep.mp3")
     assert playable_audio((audio / "ep.mp3").as_uri(), settings) == str(audio / "ep.mp3")
     for refused in ("/etc/passwd", "file:///etc/passwd", str(secret_file), str(audio / "link.mp3"),
-                    str(audio / ".." / "secrets.toml"), str(audio / "missing.mp3"), "javascript:alert(1)",
+                    str(audio / ".." / "secrets.toml"), str(audio / "missing.mp3"), "javascript:alert(1)", "~nobody0/x.mp3",
                     "data:audio/mp3;base64,SUQz", "ftp://example.org/ep.mp3", "", None):
         assert playable_audio(refused, settings) is None, refused
     assert os.path.exists(secret_file)

@@ -49,7 +49,10 @@ def normalise_url(url_or_path: str, *, via: str = "cli", settings: Settings | No
         return text
     if scheme and len(scheme) > 1:
         raise FeedError(f"{text} is not an http(s) URL, a file:// URL or a local path. Check the address.")
-    return Path(text).expanduser().resolve().as_uri()
+    try:
+        return Path(text).expanduser().resolve().as_uri()
+    except RuntimeError as exc:  # "~someone/feed.xml" for a user this machine does not know
+        raise FeedError(f"{text} names a home folder that does not exist here ({exc}). Check the path.") from exc
 
 
 def add_feeds(store: Store, urls: list[str], *, weight: float = 1.0, via: str = "cli") -> list[dict]:

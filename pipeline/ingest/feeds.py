@@ -251,7 +251,7 @@ def _duration(value: object) -> float | None:
 
 def _int(value: object) -> int | None:
     text = str(value).strip()
-    if not text.isdigit() or len(text) > 16:
+    if not (text.isascii() and text.isdigit()) or len(text) > 16:  # "²".isdigit() is True, but int("²") fails
         return None
     number = int(text)
     return number if 0 < number <= MAX_BYTES_FIELD else None

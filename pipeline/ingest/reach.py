@@ -148,7 +148,10 @@ def local_path(url: str) -> Path | None:
     if scheme == "file":
         return Path(url2pathname(unquote(parts.path)))
     if scheme == "" or len(scheme) == 1:
-        return Path(url).expanduser()
+        try:
+            return Path(url).expanduser()
+        except RuntimeError:  # "~someone/..." for a user this machine does not know: not a home folder, then
+            return Path(url)
     return None
 
 
