@@ -11,8 +11,9 @@ $(STAMP): requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
-## Set up, fill the store from the bundled samples on first run, start the dashboard.
+## Set up, fill the store from the bundled samples on first run, start the dashboard (unless one already runs).
 run: $(STAMP)
+	@$(PY) -m ui.already_running
 	$(PY) -m pipeline seed
 	$(VENV)/bin/streamlit run app.py
 

@@ -5,11 +5,11 @@ Run with `streamlit run app.py`; the store is PODBRIEF_DB (default data/lancedb)
 
 import streamlit as st
 
-from ui import auth, shell, widgets
+from ui import auth, feed_admin, shell, widgets
 
 SESSION_DEFAULTS: dict[str, object] = {
     shell.SHELL_KEY: True,  # pages check this to know app.py ran (see ui/shell.py)
-    auth.EDITOR_KEY: None,  # name of the signed-in editor (when editing is protected)
+    auth.EDITOR_KEY: None,  # name of the signed-in editor
     widgets.DATE_KEY: None,  # the date the Brief and Curate pages show; None: the latest date with insights
     widgets.WEIGHTS_KEY: None,  # the sidebar's ranking weights (JSON)
     widgets.WEIGHTS_FOR_KEY: None,  # the date whose saved weights the sidebar started from
@@ -18,6 +18,7 @@ SESSION_DEFAULTS: dict[str, object] = {
     "detail_segment_id": None,
     "job_pid": None,  # the background ingestion job started from the Feeds page, and its log
     "job_log": None,
+    feed_admin.PREVIEW_KEY: None,  # the feed address whose preview the Feeds page shows
 }
 
 st.set_page_config(page_title="Podbrief", page_icon=":material/podcasts:", layout="wide")

@@ -46,6 +46,8 @@ def _app(page: str):
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT_S)
     at.secrets = {"bench": True}
+    os.environ.setdefault("EDITOR_PASSWORD", "bench")  # editing is off without one; measure the editor's pages
+    at.session_state["editor"] = "bench"  # signed in, as the sign-in form leaves it
     at.run()  # AppTest runs the entry point (session defaults, navigation) only from the first run on
     st.cache_data.clear()
     st.cache_resource.clear()

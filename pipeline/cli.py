@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -69,25 +70,34 @@ def cmd_import_opml(args: argparse.Namespace) -> int:
     """Add every feed listed in an OPML export. Example: python -m pipeline import-opml subscriptions.opml"""
     from .ingest.catalog import import_opml
 
-    rows = import_opml(_store(args), args.file)
-    print(f"{len(rows)} feed(s) from {args.file}")
-    return 0
+    imported = import_opml(_store(args), args.file)
+    print(f"{len(imported.feeds)} feed(s) from {args.file}")
+    for line in imported.refused:
+        print(f"refused: {line}", file=sys.stderr)
+    return 1 if imported.refused else 0
 
 
 @command
 def cmd_ingest(args: argparse.Namespace) -> int:
-    """Poll feeds, transcribe and extract new episodes. Example: python -m pipeline ingest --max-new 5"""
+    """Poll feeds, transcribe and extract new episodes. Example: python -m pipeline ingest --feed A.xml B.xml --max-new 5"""
     from .ingest.run import ingest
 
     report = ingest(_store(args), feeds=args.feed or None, max_new=args.max_new, progress=StageProgress())
     _print_report(report)
+    if report.nothing_ingested:
+        if report.feeds_polled == 0:
+            raise PodbriefError("There are no feeds to ingest (none added, or all paused). "
+                                "Add one with: python -m pipeline add-feed URL_OR_PATH")
+        raise PodbriefError(f"Nothing could be ingested: all {report.feeds_polled} feed(s) failed (see above).")
     return 0
 
 
 def _print_report(report: object) -> None:
     data = asdict(report)  # type: ignore[call-overload]
-    failed = data.pop("failed")
+    failed, feed_errors = data.pop("failed"), data.pop("feed_errors")
     print(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in data.items()))
+    for line in feed_errors:
+        print(f"feed failed: {line}")
     for line in failed:
         print(f"failed: {line}")
 
@@ -140,9 +150,10 @@ def cmd_retry(args: argparse.Namespace) -> int:
 
 
 def _read_source(path_or_url: str) -> tuple[bytes, str | None]:
-    from .ingest.http import fetch
+    from .ingest.http import Budget, fetch
+    from .ingest.reach import operator_access
 
-    got = fetch(path_or_url)
+    got = fetch(path_or_url, access=operator_access(), budget=Budget.transcript(get_settings()))
     return got.content, got.content_type
 
 
@@ -166,11 +177,11 @@ def _transcribe_audio(source: str) -> Transcript:
     import tempfile
 
     from .ingest.http import download
+    from .ingest.reach import operator_access
     from .ingest.transcribe import transcribe
 
     with tempfile.TemporaryDirectory() as tmp:
-        path = download(source, Path(tmp), max_bytes=get_settings().podbrief_max_audio_mb * 1024 * 1024)
-        return transcribe(path)
+        return transcribe(download(source, Path(tmp), access=operator_access()))
 
 
 def _print_segments(segments: list, *, as_json: bool) -> None:
@@ -276,7 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("add-feed").add_argument("urls", nargs="+", metavar="URL_OR_PATH")
     add("import-opml").add_argument("file", metavar="FILE")
     p = add("ingest")
-    p.add_argument("--feed", action="append", metavar="URL_OR_PATH", help="only this feed (repeatable; added if new)")
+    p.add_argument("--feed", action="extend", nargs="+", metavar="URL_OR_PATH",
+                   help="only these feeds (several after one --feed, or --feed repeated; added if new)")
     p.add_argument("--max-new", type=int, default=None, help="newest episodes a first-seen feed contributes (default 10)")
     add("watch").add_argument("--every", default="30m", help="interval, e.g. 90s, 30m, 2h (default 30m)")
     add("status").add_argument("--json", action="store_true", help="print one JSON object")
@@ -301,10 +313,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, run one command, and turn Podbrief errors into `Error: ...` with exit code 1."""
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        return args.func(args)
-    except PodbriefError as exc:
-        print(f"Error: {exc}", file=sys.stderr)
+        args = build_parser().parse_args(argv)
+        logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                            format="%(levelname)s %(name)s: %(message)s")
+        try:
+            code = args.func(args)
+        except PodbriefError as exc:
+            print(f"Error: {exc}", file=sys.stderr)
+            code = 1
+        sys.stdout.flush()  # inside the try: a reader that stopped early (`status | head`) shows up here
+        return code
+    except BrokenPipeError:
+        # The reader closed the pipe: stop quietly, and keep Python from complaining again at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1

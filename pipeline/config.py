@@ -27,7 +27,12 @@ class Settings:
     podbrief_max_audio_mb: int = 300
     podbrief_keep_audio: bool = False
     podbrief_audio_dir: str = str(ROOT / "data" / "audio")
-    podbrief_http_timeout: float = 30.0
+    podbrief_http_timeout: float = 30.0  # seconds to connect, and between two reads
+    podbrief_fetch_deadline_s: float = 60.0  # a whole feed or transcript fetch, however slowly it drips
+    podbrief_audio_s_per_gb: float = 600.0  # an enclosure download may take this long per GB (never under the above)
+    podbrief_max_feed_mb: int = 20
+    podbrief_max_transcript_mb: int = 20
+    podbrief_allow_private_urls: bool = False  # let feeds reach private and loopback addresses (an intranet)
     podbrief_max_attempts: int = 4
     podbrief_retry_base_s: float = 600.0  # backoff doubles per failed attempt
     podbrief_max_new: int = 10

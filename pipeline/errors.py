@@ -13,6 +13,10 @@ class DownloadError(PodbriefError):
     """An enclosure or transcript could not be downloaded or is not what it claims to be."""
 
 
+class RefusedURLError(DownloadError):
+    """A URL was not fetched because the rule on what feeds may reach refuses it (local files, private addresses)."""
+
+
 class TranscriptError(PodbriefError):
     """A publisher transcript could not be parsed."""
 

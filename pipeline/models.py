@@ -59,6 +59,7 @@ class FeedItem:
     link: str | None
     description: str = ""
     transcripts: list[TranscriptLink] = field(default_factory=list)
+    published_raw: str | None = None  # the date as the feed wrote it (published is clamped to the fetch time)
 
 
 @dataclass

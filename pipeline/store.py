@@ -33,6 +33,8 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("feed_id", STR), ("url", STR), ("title", STR), ("author", STR), ("image", STR), ("language", STR),
             ("link", STR), ("etag", STR), ("last_modified", STR), ("last_polled", STR), ("last_error", STR),
             ("weight", F64), ("blocked", BOOL), ("added_at", STR), ("moved_from", STR),
+            # added_via: cli | opml | page | moved (what the feed may reach, see ingest/reach.py)
+            ("added_via", STR), ("paused", BOOL), ("removed_at", STR), ("last_ok", STR),
         ]
     ),
     "episodes": pa.schema(
@@ -42,6 +44,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("description", STR), ("transcripts", STR), ("transcript_source", STR), ("transcript_format", STR),
             ("status", STR), ("failed_stage", STR), ("error", STR), ("attempts", I64), ("next_attempt_at", STR),
             ("extractor", STR), ("extract_note", STR), ("tokens", I64), ("created_at", STR), ("updated_at", STR),
+            ("published_raw", STR),
         ]
     ),
     "segments": pa.schema(

@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_FEEDS = ROOT / "data" / "samples" / "feeds"
 APP = ROOT / "app.py"
 SEED_TIMEOUT_S = 900
+EDITOR_PASSWORD = "podbrief-test-password"  # editing is off without one; tests sign in with it
 
 
 def run_pipeline(db: Path, *args: str) -> subprocess.CompletedProcess:
@@ -41,7 +42,7 @@ def app_db(seeded_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     db = tmp_path / "lancedb"
     shutil.copytree(seeded_db, db, ignore=shutil.ignore_patterns(".ingest.lock"))
     monkeypatch.setenv("PODBRIEF_DB", str(db))
-    monkeypatch.setenv("EDITOR_PASSWORD", "")  # beats a password in a developer's secrets.toml
+    monkeypatch.setenv("EDITOR_PASSWORD", EDITOR_PASSWORD)  # beats a password in a developer's secrets.toml
     yield db
 
 
@@ -50,5 +51,5 @@ def empty_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A store folder with nothing in it yet."""
     db = tmp_path / "empty" / "lancedb"
     monkeypatch.setenv("PODBRIEF_DB", str(db))
-    monkeypatch.setenv("EDITOR_PASSWORD", "")  # beats a password in a developer's secrets.toml
+    monkeypatch.setenv("EDITOR_PASSWORD", EDITOR_PASSWORD)  # beats a password in a developer's secrets.toml
     return db

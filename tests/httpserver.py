@@ -6,6 +6,7 @@ Use the `http_server` fixture (a fresh server on an ephemeral port per test):
         http_server.serve_dir(FIXTURES / "feeds", prefix="/feeds/")    # ETag, Last-Modified and 304 for free
         http_server.route("/gone", status=404, body="no such feed")
         http_server.route("/slow.mp3", body=b"ID3...", delay=2.0)      # sleeps before answering
+        http_server.route("/drip.xml", body=xml, drip=0.5)             # sends the body a byte every 0.5 s
         http_server.route("/page.mp3", body="<html>", content_type="text/html")
         http_server.route("/nolen", body=b"x" * 5000, content_length=False)  # body ends when the connection closes
         http_server.route("/feed.xml", body=xml, etag='"v1"', last_modified="Wed, 01 Jan 2025 00:00:00 GMT")
@@ -66,6 +67,7 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str | None = None
     delay: float = 0.0  # seconds to sleep before sending anything
+    drip: float = 0.0  # seconds to sleep between bytes of the body (a server that holds a client forever)
     content_length: bool = True
     etag: str | None = None
     last_modified: str | None = None
@@ -81,6 +83,7 @@ class LocalHTTPServer:
         self._routes: dict[str, Handler] = {}
         self._dirs: list[tuple[str, Path]] = []
         self._requests: list[RecordedRequest] = []
+        self._dripped: dict[str, int] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._httpd = _Server((HOST, 0), _RequestHandler)
@@ -127,6 +130,12 @@ class LocalHTTPServer:
     def hits(self, path: str) -> int:
         """How many requests `path` received."""
         return len(self.requests(path))
+
+    def dripped(self, path: str, count: int = 0) -> int:
+        """Bytes of `path` sent so far by drip routes (adds count first)."""
+        with self._lock:
+            self._dripped[path] = self._dripped.get(path, 0) + count
+            return self._dripped[path]
 
     def sleep(self, seconds: float) -> None:
         """Sleep, but wake up at once when the server closes."""
@@ -221,8 +230,21 @@ class _RequestHandler(BaseHTTPRequestHandler):
             if value:
                 self.send_header(name, value)
         self.end_headers()
-        if send_body and body:
+        if send_body and body and response.drip:
+            self._drip(body, response.drip, request.path)
+        elif send_body and body:
             self.wfile.write(body)
+
+    def _drip(self, body: bytes, every: float, path: str) -> None:
+        app = self.server.app
+        self.wfile.flush()
+        for i in range(len(body)):
+            if app._stop.is_set():
+                return
+            self.wfile.write(body[i : i + 1])
+            self.wfile.flush()
+            app.dripped(path, 1)
+            app.sleep(every)
 
 
 def _not_modified(response: Response, headers: dict[str, str]) -> bool:

@@ -22,7 +22,7 @@ import pytest
 
 from pipeline.engine import briefs, export
 from pipeline.store import open_store
-from tests.app_fixtures import APP, ROOT
+from tests.app_fixtures import APP, EDITOR_PASSWORD, ROOT
 
 pytestmark = pytest.mark.browser
 
@@ -38,12 +38,12 @@ PAGE_TIMEOUT_MS = 90_000
 JOB_TIMEOUT_MS = 300_000
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 SETTLED = "() => !document.querySelector('[data-testid=stSkeleton], [data-testid=stSkeletonElement]')"
-PAGES = [  # url path, text that must appear, screenshot name; the fresh server's first visit is to a page's own URL
-    ("explore", "Topics over time", "explore"),
-    ("", "Why is this here?", "brief"),
-    ("search", "Search insights and transcripts", "search"),
-    ("curate", "Saved briefs", "curate"),
-    ("feeds", "Ingestion", "feeds"),
+PAGES = [  # url path, text that must appear, screenshot name, signed in; the fresh server's first visit is to a page's URL
+    ("explore", "Topics over time", "explore", False),
+    ("", "Why is this here?", "brief", False),
+    ("search", "Search insights and transcripts", "search", False),
+    ("curate", "Saved briefs", "curate", True),
+    ("feeds", "Ingestion", "feeds", True),
 ]
 SEARCH_QUERY = "open source developers"
 
@@ -101,6 +101,13 @@ def _settle(page: object) -> None:
     assert page.locator('[data-testid="stException"]').count() == 0, f"an exception on {page.url}"  # type: ignore[attr-defined]
 
 
+def _sign_in(page: object) -> None:
+    """Sign in as an editor on the page shown (each page load is a new session: editing is off without a sign-in)."""
+    page.get_by_label("Editor password").fill(EDITOR_PASSWORD)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Sign in").click()  # type: ignore[attr-defined]
+    _settle(page)
+
+
 def _search_and_open_a_result(page: object) -> None:
     page.get_by_role("textbox", name="Search insights and transcripts").fill(SEARCH_QUERY)  # type: ignore[attr-defined]
     page.keyboard.press("Enter")  # type: ignore[attr-defined]
@@ -119,8 +126,11 @@ def test_every_page_in_chromium(chromium: Path, dashboard: str, app_db: Path, tm
         browser = playwright.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport=VIEWPORT, accept_downloads=True)
-            for path, expected, name in PAGES:
+            for path, expected, name, signed_in in PAGES:
                 page.goto(dashboard + path)
+                if signed_in:
+                    page.get_by_label("Editor password").wait_for(timeout=PAGE_TIMEOUT_MS)
+                    _sign_in(page)
                 page.get_by_text(expected).first.wait_for(timeout=PAGE_TIMEOUT_MS)
                 _settle(page)
                 if name == "search":
@@ -132,6 +142,7 @@ def test_every_page_in_chromium(chromium: Path, dashboard: str, app_db: Path, tm
 
             page.goto(dashboard + "feeds")  # the page polls the background run and shows when it is done
             _settle(page)
+            _sign_in(page)
             page.get_by_role("button", name="Start ingestion run").click()
             page.get_by_text(re.compile(r"Ingestion run \d+ finished")).wait_for(timeout=JOB_TIMEOUT_MS)
             _settle(page)

@@ -28,7 +28,7 @@ def test_every_command_has_help_with_an_example(capsys: pytest.CaptureFixture[st
 def test_status_json_has_the_documented_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = str(tmp_path / "db")
     assert main(["add-feed", "--db", db, str(FIXTURES / "feeds_odd" / "not_xml.rss")]) == 0
-    assert main(["ingest", "--db", db]) == 0
+    assert main(["ingest", "--db", db]) == 1  # its only feed failed
     capsys.readouterr()
     assert main(["status", "--db", db, "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
@@ -87,7 +87,7 @@ def test_uploaded_opml_with_relative_paths_is_refused(tmp_path: Path) -> None:
         import_opml(store, b'<opml><body><outline xmlUrl="https://a.example/f.xml"/>'
                            b'<outline xmlUrl="feeds/b.xml"/></body></opml>')
     assert store.count("feeds") == 0
-    added = import_opml(store, Path(__file__).parent.parent / "data" / "samples" / "opml.xml")
+    added = import_opml(store, Path(__file__).parent.parent / "data" / "samples" / "opml.xml").feeds
     assert len(added) == 8 and all(Path(f["url"].removeprefix("file://")).exists() for f in added)
 
 
@@ -98,6 +98,46 @@ def test_extract_refuses_llm_without_configuration(capsys: pytest.CaptureFixture
     assert main(["extract", path, "--json"]) == 0
     insights = json.loads(capsys.readouterr().out)
     assert insights and {"text", "quote", "start_s", "end_s", "score"} <= set(insights[0])
+
+
+def test_ingest_takes_several_feeds_after_one_flag_or_repeated() -> None:
+    parser = build_parser()
+    assert parser.parse_args(["ingest", "--feed", "a.xml", "b.xml", "c.xml"]).feed == ["a.xml", "b.xml", "c.xml"]
+    assert parser.parse_args(["ingest", "--feed", "a.xml", "--feed", "b.xml"]).feed == ["a.xml", "b.xml"]
+    assert parser.parse_args(["ingest", "--feed", "a.xml", "b.xml", "--feed", "c.xml", "--max-new", "2"]).feed == [
+        "a.xml", "b.xml", "c.xml"]
+
+
+def test_ingest_exits_non_zero_when_every_feed_failed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "db")
+    bad = [str(FIXTURES / "feeds_odd" / "not_xml.rss"), str(tmp_path / "missing.xml")]
+    assert main(["ingest", "--db", db, "--feed", *bad]) == 1
+    out, err = capsys.readouterr()
+    assert err.splitlines()[-1] == "Error: Nothing could be ingested: all 2 feed(s) failed (see above)."
+    assert "feeds polled: 2, feeds failed: 2" in out
+    assert sum(line.startswith("feed failed: file://") for line in out.splitlines()) == 2
+    assert "is not XML" in out and "missing.xml does not exist" in out
+
+    good = str(ROOT / "data" / "samples" / "feeds" / "podcasting-qa.xml")
+    assert main(["ingest", "--db", db, "--feed", bad[0], good]) == 0, "one feed that works is enough"
+    assert main(["add-feed", "--db", db, "~no-such-user-here/feed.xml"]) == 1
+    assert "names a home folder that does not exist here" in capsys.readouterr().err
+    assert main(["ingest", "--db", str(tmp_path / "empty")]) == 1
+    assert capsys.readouterr().err.splitlines()[-1].startswith("Error: There are no feeds to ingest (none added, or all paused).")
+
+
+def test_output_into_a_closed_pipe_prints_no_traceback(tmp_path: Path) -> None:
+    from pipeline.store import Store
+
+    db = tmp_path / "db"
+    store = Store(db)
+    store.upsert("feeds", [{"feed_id": f"f{i}", "url": f"https://example.org/{i}.xml", "last_error": "x" * 200}
+                           for i in range(2000)])  # about 500 KB of status: far more than a pipe holds
+    for command in ("status", "status --json"):
+        run = subprocess.run(["bash", "-c", f"set -o pipefail; {sys.executable} -m pipeline {command} --db {db} | head -1"],
+                             cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert run.stderr == "", run.stderr
+        assert run.stdout.startswith(("feeds: 2000", "{"))
 
 
 @pytest.mark.parametrize(("text", "seconds"), [("90s", 90), ("30m", 1800), ("2h", 7200), ("45", 45)])

@@ -71,8 +71,10 @@ def test_podcast_block_and_new_feed_url() -> None:
             b"<rss><channel><title>&b;</title></channel></rss>",
             "entity-expansion",
         ),
+        (b'<?xml version="1.0" encoding="\x80UTF-8"?><rss><channel><title>t</title></channel></rss>', "encoding is broken"),
+        (b'<?xml version="1.0" encoding="\x00UTF-8"?><rss><channel><title>t</title></channel></rss>', "encoding is broken"),
     ],
-    ids=["not-xml", "html-page", "empty", "truncated", "entity-bomb"],
+    ids=["not-xml", "html-page", "empty", "truncated", "entity-bomb", "bad-encoding", "null-in-encoding"],
 )
 def test_bad_feeds_raise_a_specific_error(content: bytes, message: str) -> None:
     with pytest.raises(FeedError, match=message):

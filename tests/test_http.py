@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import DownloadError
-from pipeline.ingest.http import USER_AGENT, download, fetch
+from pipeline.ingest import http
+from pipeline.ingest.http import USER_AGENT, Budget
+from pipeline.ingest.reach import operator_access
 from tests.httpserver import LocalHTTPServer
 
 AUDIO = Path(__file__).parent / "fixtures" / "audio"
@@ -21,6 +23,21 @@ HTML = b"<!doctype html><html><body>Episode page</body></html>"
 def audio_dir(http_server: LocalHTTPServer) -> Path:
     http_server.serve_dir(AUDIO, prefix="/audio/")
     return AUDIO
+
+
+def budget(max_bytes: int = 5_000_000, *, timeout: float = 5.0, seconds: float = 30.0) -> Budget:
+    """A budget for one test fetch; the error names a made-up setting."""
+    return Budget(max_bytes, seconds, timeout, "PODBRIEF_TEST_MB")
+
+
+def fetch(url: str, *, max_bytes: int = 5_000_000, timeout: float = 5.0, **kwargs: object) -> http.FetchResult:
+    """Fetch as a feed the operator added (the test servers are on 127.0.0.1)."""
+    return http.fetch(url, access=operator_access(), budget=budget(max_bytes, timeout=timeout), **kwargs)  # type: ignore[arg-type]
+
+
+def download(url: str, dest: Path, *, max_bytes: int) -> Path:
+    """Download as an enclosure of a feed the operator added."""
+    return http.download(url, dest, access=operator_access(), budget=budget(max_bytes))
 
 
 def _closed_port_url() -> str:
@@ -130,7 +147,7 @@ def test_fetch_connection_refused() -> None:
 
 
 def test_fetch_unknown_host() -> None:
-    with pytest.raises(DownloadError, match=r"Could not connect .*podbrief-no-such-host\.invalid"):
+    with pytest.raises(DownloadError, match=r"Could not find the server podbrief-no-such-host\.invalid"):
         fetch("http://podbrief-no-such-host.invalid/feed.xml", timeout=5)
 
 

@@ -16,7 +16,7 @@ from pipeline.errors import LockedError
 from pipeline.ingest.catalog import add_feeds, retry_failed, status
 from pipeline.ingest.feeds import parse_feed
 from pipeline.ingest.poll import poll_feed
-from pipeline.ingest.run import ingest
+from pipeline.ingest.run import SCRATCH, ingest
 from pipeline.lock import ingest_lock
 from pipeline.store import Store, sql_eq
 from tests.feed_builder import Item, rss
@@ -74,7 +74,8 @@ def test_ingest_takes_publisher_transcripts_and_transcribes_audio(http_server, s
     assert all(0 <= s["start_s"] <= s["end_s"] for s in jfk)
     assert http_server.hits("/a/missing.mp3") == 0, "a publisher transcript means no audio download"
     assert store.count("insights") > 0
-    assert not list(Path(settings.podbrief_audio_dir).iterdir()), "audio is deleted after ASR"
+    assert not Path(settings.podbrief_audio_dir).exists(), "audio is deleted after ASR, nothing is kept"
+    assert not (store.path / SCRATCH).exists(), "the run's scratch folder is gone"
 
     counts = {name: store.count(name) for name in ("episodes", "segments", "insights")}
     again = ingest(store, feeds=[url], settings=settings)

@@ -1,4 +1,7 @@
-"""The editor sign-in gate: open when nothing is configured, else a password or Streamlit's OIDC login."""
+"""The editor sign-in gate: an editor password or Streamlit's OIDC login; with neither configured, editing is off.
+
+It fails closed: a missing or empty password never opens editing to whoever can reach the dashboard.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,11 @@ import streamlit as st
 
 from pipeline.config import get_settings
 
-LOCAL_EDITOR = "local"
 EDITOR_KEY = "editor"
+EDITING_OFF = (
+    "Editing is turned off because no editor password is set, so this dashboard is read-only for everyone. "
+    "Ask whoever runs it to set one."
+)
 
 
 def _oidc_configured() -> bool:
@@ -23,15 +29,15 @@ def _password() -> str:
     return get_settings().editor_password
 
 
-def editing_protected() -> bool:
-    """True when editing needs a sign-in (an editor password or an OIDC provider is configured)."""
-    return bool(_password()) or _oidc_configured()
+def editing_enabled() -> bool:
+    """True when editors can sign in at all (an editor password or an OIDC provider is configured)."""
+    return bool(_password().strip()) or _oidc_configured()
 
 
 def current_editor() -> str | None:
-    """Who may edit now: the signed-in editor, `local` when editing is open, or None."""
-    if not editing_protected():
-        return LOCAL_EDITOR
+    """The signed-in editor's name, or None (always None while editing is off)."""
+    if not editing_enabled():
+        return None
     if _oidc_configured() and st.user.is_logged_in:
         return str(st.user.get("email") or st.user.get("name") or "oidc user")
     return st.session_state.get(EDITOR_KEY)
@@ -42,10 +48,13 @@ def editor_gate(action: str) -> str | None:
     editor = current_editor()
     if editor:
         return editor
+    if not editing_enabled():
+        st.info(EDITING_OFF, icon=":material/lock:")
+        return None
     st.info(f"Sign in as an editor to {action}.", icon=":material/lock:")
     if _oidc_configured():
         st.button("Sign in", key=f"oidc_{action}", on_click=st.login, icon=":material/login:")
-    if _password():
+    if _password().strip():
         with st.form(f"sign_in_{action}"):
             name = st.text_input("Your name", value="editor")
             password = st.text_input("Editor password", type="password")
@@ -53,14 +62,12 @@ def editor_gate(action: str) -> str | None:
                 if hmac.compare_digest(password.encode(), _password().encode()):
                     st.session_state[EDITOR_KEY] = name.strip() or "editor"
                     st.rerun()
-                st.error("Wrong password. Ask whoever runs this dashboard, or see `editor_password` in .streamlit/secrets.toml.")
+                st.error("Wrong password. Ask whoever runs this dashboard for it.")
     return None
 
 
 def sign_out_button() -> None:
     """A sidebar button that signs the editor out, shown only while someone is signed in."""
-    if not editing_protected():
-        return
     editor = current_editor()
     if editor is None:
         return

@@ -16,7 +16,8 @@ from pipeline.engine.rank import Brief
 from pipeline.engine.search import insight_detail as detail_of
 from pipeline.engine.search import search as find
 from pipeline.engine.search import segment_detail as segment_of
-from pipeline.ingest import catalog
+from pipeline.errors import PodbriefError
+from pipeline.ingest import catalog, subscriptions
 from pipeline.store import Store, open_store
 from ui.charts import topic_scatter
 
@@ -59,6 +60,18 @@ def feeds(db: str) -> list[dict]:
 def episodes(db: str, feed_id: str | None = None, status: str | None = None) -> list[dict]:
     """Episodes, newest first, of one feed and/or in one state."""
     return catalog.list_episodes(_store(db), feed_id=feed_id, status=status)
+
+
+@st.cache_data(ttl=READ_TTL_S, max_entries=16, show_spinner="Reading the feed…")
+def feed_preview(db: str, url: str) -> tuple[subscriptions.FeedPreview | None, str | None]:
+    """A feed typed on the Feeds page, fetched and read before saving: (preview, None) or (None, why it cannot be added).
+
+    The refusal is cached too, so a slow or broken address is not fetched again on every rerun.
+    """
+    try:
+        return subscriptions.preview_feed(_store(db), url, get_settings()), None
+    except PodbriefError as exc:
+        return None, str(exc)
 
 
 @st.cache_data(ttl=READ_TTL_S, max_entries=8, show_spinner=False)

@@ -10,6 +10,7 @@ import calendar
 import hashlib
 import html
 import logging
+import math
 import re
 from collections import Counter
 from datetime import UTC, datetime
@@ -23,6 +24,12 @@ log = logging.getLogger(__name__)
 
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 DESCRIPTION_CHARS = 2000
+RAW_DATE_CHARS = 100  # the published date as the feed wrote it, kept beside the parsed one
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)  # an earlier date is no real publication date: the episode is undated
+MAX_DURATION_S = 7 * 24 * 3600.0  # longer "durations" are typos or junk
+MAX_BYTES_FIELD = 2**53  # an enclosure length past this is junk (and would overflow the int64 column)
+# feedparser's strict parser, hardened: a DOCTYPE that declares entities raises instead of expanding them.
+XML_PARSERS = ["defusedxml.expatreader"]
 _ATTR = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _ITEM = re.compile(r"<item\b[^>]*>(.*?)</item\s*>", re.S | re.I)
 _ROOT_CLOSE = re.compile(rb"</(?:[\w-]+:)?(?:rss|feed|RDF)\s*>\s*$", re.I)
@@ -39,13 +46,24 @@ def episode_id_for(feed_id: str, guid: str | None, audio_url: str | None, link: 
     return hashlib.sha1(f"{feed_id}|{key}".encode()).hexdigest()[:16]
 
 
-def parse_feed(content: bytes, url: str, *, feed_id: str | None = None) -> ParsedFeed:
-    """Parse a feed document fetched from `url` into channel metadata and items; raises FeedError."""
-    import feedparser
+def parse_feed(content: bytes, url: str, *, feed_id: str | None = None, fetched_at: datetime | None = None) -> ParsedFeed:
+    """Parse a feed document fetched from `url` into channel metadata and items; raises FeedError.
 
+    Dates later than fetched_at (default: now) become fetched_at; the raw text is kept on each item.
+    """
+    import feedparser.api
+    from defusedxml import DefusedXmlException
+
+    feedparser.api.PREFERRED_XML_PARSERS = XML_PARSERS
     _reject_hostile(content, url)
-    # feedparser flags a document served without a content type; feeds from files have none.
-    doc = feedparser.parse(content, response_headers={"content-location": url, "content-type": "application/xml"})
+    try:
+        # feedparser flags a document served without a content type; feeds from files have none.
+        doc = feedparser.parse(content, response_headers={"content-location": url, "content-type": "application/xml"})
+    except DefusedXmlException as exc:
+        raise FeedError(_hostile(url)) from exc
+    except (ValueError, LookupError) as exc:  # feedparser trips over a broken encoding declaration, e.g. "\x80UTF-8"
+        raise FeedError(f"Feed {url} could not be read ({type(exc).__name__}: {exc}); its XML declaration or encoding "
+                        "is broken. Tell the publisher.") from exc
     channel = doc.get("feed", {})
     entries = doc.get("entries", [])
     if not entries and (not doc.get("version") or (doc.get("bozo") and not channel.get("title"))):
@@ -61,8 +79,9 @@ def parse_feed(content: bytes, url: str, *, feed_id: str | None = None) -> Parse
     prefix = _podcast_prefix(text)
     raw_items = _ITEM.findall(text)
     fid = feed_id or feed_id_for(url)
+    now = fetched_at or datetime.now(UTC)
     items = [
-        _item(entry, url, fid, raw_items[i] if len(raw_items) == len(entries) else None, prefix)
+        _item(entry, url, fid, raw_items[i] if len(raw_items) == len(entries) else None, prefix, now)
         for i, entry in enumerate(entries)
     ]
     _split_shared_ids(items, fid)
@@ -87,12 +106,32 @@ def _split_shared_ids(items: list[FeedItem], feed_id: str) -> None:
 
 
 def _reject_hostile(content: bytes, url: str) -> None:
-    head = content[:20000]
-    if b"<!ENTITY" in head.upper():
-        raise FeedError(
-            f"Feed {url} declares its own XML entities, the shape of an entity-expansion ('billion laughs') attack; "
-            "it was not parsed. Remove the feed, or ask the publisher to drop the DOCTYPE."
-        )
+    """Refuse entity declarations anywhere in the prolog (before the first element), however long it is.
+
+    The hardened parser refuses them too; this also covers feedparser's lenient fallback for broken XML,
+    which would still expand the "safe" entities it collects from the prolog.
+    """
+    text = _utf8(content)
+    first = re.search(rb"<[A-Za-z_]", text)
+    prolog = text[: first.start()] if first else text
+    if b"<!ENTITY" in prolog.upper():
+        raise FeedError(_hostile(url))
+
+
+def _utf8(content: bytes) -> bytes:
+    """UTF-16 and UTF-32 documents as UTF-8, so byte patterns find their markup."""
+    if content[:4].count(0) >= 1:
+        for codec in ("utf-32", "utf-16"):
+            try:
+                return content.decode(codec).encode()
+            except UnicodeDecodeError:
+                continue
+    return content
+
+
+def _hostile(url: str) -> str:
+    return (f"Feed {url} declares its own XML entities, the shape of an entity-expansion ('billion laughs') attack; "
+            "it was not parsed. Remove the feed, or ask the publisher to drop the DOCTYPE.")
 
 
 def _unreadable(content: bytes, url: str, exc: object) -> str:
@@ -119,10 +158,10 @@ def _blocked(text: str, prefix: str, channel: dict) -> bool:
     return str(channel.get("itunes_block", "")).strip().lower() in {"1", "yes", "true"}
 
 
-def _item(entry: dict, base: str, feed_id: str, raw: str | None, prefix: str) -> FeedItem:
+def _item(entry: dict, base: str, feed_id: str, raw: str | None, prefix: str, now: datetime) -> FeedItem:
     enclosure = next(iter(entry.get("enclosures") or []), None) or _media_content(entry)
     href = (enclosure.get("href") or enclosure.get("url") or "").strip()
-    audio_url = urljoin(base, href) if href else None
+    audio_url = _join(base, href)
     guid = (entry.get("id") or "").strip() or None
     link = entry.get("link") or None
     title = _text(entry.get("title")) or _title_from_url(audio_url) or "(untitled episode)"
@@ -130,7 +169,8 @@ def _item(entry: dict, base: str, feed_id: str, raw: str | None, prefix: str) ->
     return FeedItem(
         episode_id=episode_id_for(feed_id, guid, audio_url, link, title),
         title=title,
-        published=_published(entry),
+        published=_published(entry, now),
+        published_raw=str(entry.get("published") or entry.get("updated") or "")[:RAW_DATE_CHARS] or None,
         audio_url=audio_url,
         audio_type=enclosure.get("type") or None,
         audio_length=_int(enclosure.get("length") or enclosure.get("filesize")),
@@ -149,31 +189,51 @@ def _media_content(entry: dict) -> dict:
 
 
 def _title_from_url(url: str | None) -> str:
-    return PurePosixPath(urlparse(url).path).stem if url else ""
+    try:
+        return PurePosixPath(urlparse(url).path).stem if url else ""
+    except ValueError:
+        return ""
 
 
 def _transcripts(raw: str, base: str, prefix: str) -> list[TranscriptLink]:
     links = []
     for attrs in re.findall(rf"<{prefix}:transcript\b([^>]*)>", raw, re.I):
         values = {k.lower(): html.unescape(a or b) for k, a, b in _ATTR.findall(attrs)}
-        if values.get("url"):
-            links.append(TranscriptLink(urljoin(base, values["url"].strip()), values.get("type", ""), values.get("language")))
+        url = _join(base, values.get("url", ""))
+        if url:
+            links.append(TranscriptLink(url, values.get("type", ""), values.get("language")))
     return links
 
 
 def _transcripts_from(entry: dict, base: str) -> list[TranscriptLink]:
     tag = entry.get("podcast_transcript") or {}
-    return [TranscriptLink(urljoin(base, tag["url"]), tag.get("type", ""), tag.get("language"))] if tag.get("url") else []
+    url = _join(base, tag.get("url") or "")
+    return [TranscriptLink(url, tag.get("type", ""), tag.get("language"))] if url else []
 
 
-def _published(entry: dict) -> str | None:
+def _join(base: str, href: str) -> str | None:
+    """A link made absolute against the feed's URL; None when empty or not a URL at all (e.g. "http://[::1")."""
+    href = href.strip()
+    if not href:
+        return None
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return None
+
+
+def _published(entry: dict, now: datetime) -> str | None:
+    """The publication date as ISO UTC, no later than now (a feed cannot publish from the future); None if unusable."""
     parsed = entry.get("published_parsed") or entry.get("updated_parsed")
     if not parsed:
         return None
     try:
-        return datetime.fromtimestamp(calendar.timegm(parsed), UTC).isoformat()
-    except (OverflowError, ValueError):
+        when = datetime.fromtimestamp(calendar.timegm(parsed), UTC)
+    except (OverflowError, ValueError, OSError):
         return None
+    if when < EARLIEST:
+        return None
+    return min(when, now.astimezone(UTC).replace(microsecond=0)).isoformat()
 
 
 def _duration(value: object) -> float | None:
@@ -186,15 +246,15 @@ def _duration(value: object) -> float | None:
             seconds = seconds * 60 + float(part)
     except ValueError:
         return None
-    return seconds if seconds > 0 else None
+    return seconds if math.isfinite(seconds) and 0 < seconds <= MAX_DURATION_S else None
 
 
 def _int(value: object) -> int | None:
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 16:  # "²".isdigit() is True, but int("²") fails
         return None
-    return number if number > 0 else None
+    number = int(text)
+    return number if 0 < number <= MAX_BYTES_FIELD else None
 
 
 def _text(value: object) -> str:

@@ -6,11 +6,15 @@ killed at any moment (even `kill -9`) is finished by the next one without losing
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
+import os
+import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,15 +27,16 @@ from ..insights.extract import extract
 from ..lock import ingest_lock
 from ..models import Segment, Transcript, TranscriptLink
 from ..store import Store, now_iso, sql_eq, sql_in, sql_quote
+from . import reach
 from .catalog import add_feeds
-from .http import download, fetch
+from .http import Budget, download, fetch
 from .poll import poll_feed
 from .transcribe import transcribe
 from .transcripts import parse_transcript, pick_transcript
 
 log = logging.getLogger(__name__)
 
-MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024
+SCRATCH = "partial-audio"  # in the store folder: one subfolder per run for audio being downloaded or transcribed
 Progress = Callable[[str, int, int, str], None]  # (stage, done, total, item title)
 
 
@@ -40,11 +45,18 @@ class IngestReport:
     """What one ingestion run did."""
 
     feeds_polled: int = 0
+    feeds_failed: int = 0
     new_episodes: int = 0
     transcribed: int = 0
     extracted: int = 0
     insights: int = 0
     failed: list[str] = field(default_factory=list)  # one line per failure, with the retry command
+    feed_errors: list[str] = field(default_factory=list)  # one line per feed whose poll failed
+
+    @property
+    def nothing_ingested(self) -> bool:
+        """True when there was no feed to poll, or every feed polled failed."""
+        return self.feeds_failed == self.feeds_polled
 
 
 def ingest(
@@ -59,18 +71,41 @@ def ingest(
     settings = settings or get_settings()
     max_new = settings.podbrief_max_new if max_new is None else max_new
     report = IngestReport()
-    with ingest_lock(store):
-        targets = add_feeds(store, feeds) if feeds else store.rows("feeds")
+    with ingest_lock(store), run_scratch(store) as scratch:
+        named = add_feeds(store, feeds) if feeds else store.rows("feeds")
+        targets = [f for f in named if not f["paused"] and not f["removed_at"]]
         for i, feed in enumerate(targets):
             _tick(progress, "poll", i, len(targets), feed["title"] or feed["url"])
-            report.new_episodes += poll_feed(store, feed, max_new=max_new, settings=settings)
+            added = poll_feed(store, feed, max_new=max_new, settings=settings)
+            if added is None:
+                report.feeds_failed += 1
+                error = (store.rows("feeds", sql_eq("feed_id", feed["feed_id"]), columns=["last_error"]) or [{}])[0]
+                report.feed_errors.append(f"{feed['url']}: {error.get('last_error')}")
+            report.new_episodes += added or 0
         report.feeds_polled = len(targets)
         _tick(progress, "poll", len(targets), len(targets), "")
         scope = {f["feed_id"] for f in targets}
-        _run_stage(store, "new", "transcribe", scope, settings, progress, report, _transcribe_episode)
+        transcribe_into = functools.partial(_transcribe_episode, scratch=scratch)
+        _run_stage(store, "new", "transcribe", scope, settings, progress, report, transcribe_into)
         _run_stage(store, "transcribed", "extract", scope, settings, progress, report, _extract_episode)
         store.optimize()
     return report
+
+
+@contextmanager
+def run_scratch(store: Store) -> Iterator[Path]:
+    """A fresh folder for this run's audio files, removed on exit; leftovers of killed runs are removed on entry.
+
+    Called under the ingestion lock, so no other run can be using the folders it clears.
+    """
+    root = store.path / SCRATCH
+    shutil.rmtree(root, ignore_errors=True)
+    folder = root / f"run-{os.getpid()}"
+    folder.mkdir(parents=True)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def watch(store: Store, *, every_s: float, settings: Settings | None = None, progress: Progress | None = None,
@@ -133,8 +168,11 @@ def _record_failure(store: Store, episode: dict, stage: str, exc: Exception, set
             f"retry now with: python -m pipeline retry --episode {episode['episode_id']})")
 
 
-def _transcribe_episode(store: Store, episode: dict, settings: Settings) -> int:
-    transcript = _publisher_transcript(episode, settings) or _asr_transcript(episode, settings)
+def _transcribe_episode(store: Store, episode: dict, settings: Settings, *, scratch: Path) -> int:
+    access = _found_in_feed(store, episode["feed_id"], settings)
+    rejected: list[str] = []
+    transcript = _publisher_transcript(episode, access, settings, rejected) or _asr_transcript(
+        episode, access, settings, scratch, rejected)
     eid = episode["episode_id"]
     store.delete("segments", sql_eq("episode_id", eid))
     store.upsert("segments", [
@@ -150,29 +188,48 @@ def _transcribe_episode(store: Store, episode: dict, settings: Settings) -> int:
     return len(transcript.segments)
 
 
-def _publisher_transcript(episode: dict, settings: Settings) -> Transcript | None:
+def _found_in_feed(store: Store, feed_id: str, settings: Settings) -> reach.Access:
+    """What the links inside this feed may reach (see reach.py)."""
+    feed = (store.rows("feeds", sql_eq("feed_id", feed_id), columns=["url", "added_via"]) or [None])[0]
+    if feed is None:
+        raise DownloadError("The feed of this episode was removed, so nothing it links to is fetched.")
+    return reach.inside(feed["url"], reach.feed_access(feed["added_via"], settings))
+
+
+def _publisher_transcript(episode: dict, access: reach.Access, settings: Settings, rejected: list[str]) -> Transcript | None:
+    """The first of the episode's transcript links that fetches and parses; why each other one failed goes to rejected."""
     links = [TranscriptLink(**t) for t in json.loads(episode["transcripts"] or "[]")]
     for link in pick_transcript(links):
         try:
-            got = fetch(link.url, max_bytes=MAX_TRANSCRIPT_BYTES, timeout=settings.podbrief_http_timeout)
+            got = fetch(link.url, access=access, budget=Budget.transcript(settings))
             return parse_transcript(got.content, content_type=link.type or got.content_type, filename=link.url)
         except (DownloadError, TranscriptError) as exc:
+            rejected.append(str(exc))
             log.warning("transcript %s of %r unusable (%s); trying the next source", link.url, episode["title"], exc)
     return None
 
 
-def _asr_transcript(episode: dict, settings: Settings) -> Transcript:
+def _asr_transcript(episode: dict, access: reach.Access, settings: Settings, scratch: Path,
+                    rejected: list[str]) -> Transcript:
     if not episode["audio_url"]:
-        raise TranscriptError(f"Episode {episode['title']!r} has no usable transcript and no audio enclosure to transcribe.")
-    audio_dir = Path(settings.podbrief_audio_dir)
-    audio_dir.mkdir(parents=True, exist_ok=True)
-    path = download(episode["audio_url"], audio_dir, max_bytes=settings.podbrief_max_audio_mb * 1024 * 1024,
-                    timeout=settings.podbrief_http_timeout)
+        why = f" Its transcript was rejected: {' / '.join(rejected)}" if rejected else ""
+        raise TranscriptError(
+            f"Episode {episode['title']!r} has no usable transcript and no audio enclosure to transcribe.{why}")
+    path = download(episode["audio_url"], scratch, access=access, budget=Budget.audio(settings))
     try:
         return transcribe(path, settings=settings)
     finally:
-        if not settings.podbrief_keep_audio:
-            path.unlink(missing_ok=True)
+        _keep_or_delete(path, episode["episode_id"], settings)
+
+
+def _keep_or_delete(path: Path, episode_id: str, settings: Settings) -> None:
+    """With PODBRIEF_KEEP_AUDIO, move the audio to the audio folder as <episode id><suffix>; else delete it."""
+    if settings.podbrief_keep_audio:
+        audio_dir = Path(settings.podbrief_audio_dir)
+        audio_dir.mkdir(parents=True, exist_ok=True)
+        shutil.move(path, audio_dir / f"{episode_id}{path.suffix}")
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _extract_episode(store: Store, episode: dict, settings: Settings) -> int:

@@ -37,10 +37,11 @@ WORDS_PER_SECOND = 150 / 60  # typical speaking rate, used where a transcript ha
 MAX_MERGED_WORDS = 60  # word-level JSON is merged into sentences, but never past this many words
 MAX_MERGE_GAP_S = 2.0  # a pause this long ends a merged segment
 MAX_CONTROL_RATIO = 0.01  # more control characters than this means binary junk
+MAX_TIME_S = 7 * 24 * 3600.0  # a time past a week into an episode is junk, not a transcript
 NEXT_STEP = "Use another transcript link, or transcribe the episode from its audio."
 
 _TIMING = re.compile(r"^\s*(\S+)\s*-->\s*(\S+)")
-_TIMESTAMP = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?$")
+_TIMESTAMP = re.compile(r"^(?:(\d{1,4}):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?$")
 _TAG = re.compile(r"<[^>]*>")
 _ASS_TAG = re.compile(r"\{\\[^}]*\}")
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]+)>")
@@ -157,9 +158,10 @@ def _seconds(stamp: str, where: str) -> float:
     if not match:
         raise _Malformed(f"timestamp {stamp!r} {where} is not HH:MM:SS.mmm")
     hours, minutes, seconds, fraction = match.groups()
-    if int(seconds) > 59 or (hours is not None and int(minutes) > 59):
+    total = int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds) + float(f"0.{fraction or 0}")
+    if int(seconds) > 59 or (hours is not None and int(minutes) > 59) or total > MAX_TIME_S:
         raise _Malformed(f"timestamp {stamp!r} {where} is out of range")
-    return int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds) + float(f"0.{fraction or 0}")
+    return total
 
 
 def _parse_cues(text: str, fmt: str) -> tuple[list[Segment], str | None]:
@@ -214,6 +216,8 @@ def _parse_json(text: str, fmt: str) -> tuple[list[Segment], str | None]:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise _Malformed(f"invalid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from exc
+    except RecursionError as exc:
+        raise _Malformed("its JSON is nested too deeply to be a transcript") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("segments"), list):
         found = ", ".join(sorted(doc)) if isinstance(doc, dict) else type(doc).__name__
         raise _Malformed(f"expected an object with a 'segments' list, found {found}")
@@ -225,7 +229,7 @@ def _parse_json(text: str, fmt: str) -> tuple[list[Segment], str | None]:
             start, end = float(raw["startTime"]), float(raw["endTime"])
         except (KeyError, TypeError, ValueError) as exc:
             raise _Malformed(f"segment {i} lacks a numeric startTime/endTime") from exc
-        if not (math.isfinite(start) and math.isfinite(end)) or end < start or start < 0:
+        if not (math.isfinite(start) and math.isfinite(end)) or end < start or start < 0 or end > MAX_TIME_S:
             raise _Malformed(f"segment {i} has startTime {start} and endTime {end}")
         body = _clean(str(raw.get("body") or ""))
         speaker = raw.get("speaker")
