@@ -21,8 +21,6 @@ widgets.stop_if_empty(0 if latest is None else 1, "insights")
 
 brief, _ = widgets.chosen_brief(db, latest)
 day = brief.date
-if brief.status == "published":
-    st.caption("Saving again needs *Change the published brief*.")
 if brief.shortfall:
     st.caption(widgets.inert(brief.shortfall))
 
@@ -63,7 +61,6 @@ with st.form("curate"):
     keep_excluded = st.multiselect("Excluded (remove to allow again)", excluded, default=excluded,
                                    format_func=lambda i: excluded_text[i][:90])
     brief_note = st.text_area("Note on the whole brief", value=brief.note or "")
-    force = st.checkbox("Change the published brief", disabled=brief.status != "published")
     draft_col, publish_col = st.columns(2)
     save_draft = draft_col.form_submit_button("Save draft", icon=":material/save:")
     publish = publish_col.form_submit_button("Publish", type="primary", icon=":material/publish:")
@@ -73,13 +70,14 @@ if save_draft or publish:
     notes = dict(zip(edited["insight_id"], edited["note"], strict=True))
     notes[briefs.BRIEF_NOTE] = brief_note
     try:
+        pinned = edited.loc[edited["pin"] & ~edited["exclude"], "insight_id"].tolist()
+        items = list(dict.fromkeys([*chosen["insight_id"], *pinned]))
         briefs.save_brief(
-            data.store(), day, pins=edited.loc[edited["pin"], "insight_id"].tolist(),
+            data.store(), day, items=items, pins=pinned,
             excludes=[*keep_excluded, *edited.loc[edited["exclude"], "insight_id"]],
-            order=chosen["insight_id"].tolist(),
             edits={i: text for i, text, original in zip(edited["insight_id"], edited["text"], edited["original"], strict=True)
-                   if text != original},
-            notes=notes, weights=brief.weights, status="published" if publish else "draft", editor=editor, force=force,
+                   if text != original and i in items},
+            notes=notes, weights=brief.weights, editor=editor, expected_version=brief.version, publish=bool(publish),
         )
     except PodbriefError as exc:
         st.error(widgets.inert(str(exc)))
