@@ -1,9 +1,12 @@
 """The brief's Markdown: structure, timestamp links, related insights, saved edits, and escaping of hostile feed text."""
 
+import html
 import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from pipeline.engine.briefs import save_brief
@@ -79,7 +82,7 @@ def test_hostile_markdown_renders_as_plain_text(engine: Engine) -> None:
 def test_escape_and_safe_url_rules() -> None:
     assert escape("a [b](c) <i>\nnext") == "a \\[b\\](c) \\<i\\> next"
     assert escape("R&D, Q&A & AT&T") == "R&D, Q&A & AT&T"  # an ampersand stays one, not &amp;
-    assert escape("&amp; &#60; &#x3C;") == "\\&amp; \\&#60; \\&#x3C;"  # but never forms a character reference
+    assert escape("&amp; &#60; &#x3C;") == "\\&amp; &\\#60; &\\#x3C;"  # but never forms a character reference
     assert escape("> quoted") == "\\> quoted"
     assert escape("# Not a heading") == "\\# Not a heading" and escape("1999. A year") == "1999\\. A year"
     assert safe_url("javascript:alert(1)") is None and safe_url("data:text/html,x") is None
@@ -91,3 +94,18 @@ def test_escape_and_safe_url_rules() -> None:
 def test_empty_store_has_no_brief(tmp_path: Path) -> None:
     with pytest.raises(PodbriefError, match="no insights yet"):
         brief(Store(tmp_path / "empty"))
+
+
+MARKDOWN_BITS = st.sampled_from([*"ab1 .&#;<>[]()!*_`\\-+=|~$:/\"'{}", "amp", "lt", "#60", "#x3C", "1.", "1)",
+                                 "https://x.example", "javascript:"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(MARKDOWN_BITS, min_size=1, max_size=20).map("".join))
+def test_escaped_text_renders_as_exactly_that_text(text: str) -> None:
+    flat = " ".join(text.split())
+    if flat:
+        shown = html.escape(flat, quote=False).replace('"', "&quot;")
+        commonmark = MarkdownIt("commonmark")
+        assert commonmark.render(f"## 1\\. {escape(text)}") == f"<h2>1. {shown}</h2>\n"
+        assert commonmark.render(escape(text)) == f"<p>{shown}</p>\n"

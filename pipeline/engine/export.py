@@ -21,9 +21,9 @@ from .snapshot import related_items
 log = logging.getLogger(__name__)
 
 TITLE = "Podbrief"
-MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]!|~$<>])")  # without [ ] no link or image; without < no HTML; $: math
+MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]!|~$<>#])")  # no [ ]: no link or image; no <: no HTML; $: math; #: heading
 ENTITY_START = re.compile(r"&(?=#?\w+;)")  # "&amp;" or "&#60;" would be read as a character reference; "R&D" is not
-BLOCK_START = re.compile(r"^([#+=-])")  # what would start a heading or a list at the start of a line
+BLOCK_START = re.compile(r"^([+=-])")  # what would start a list (or underline a heading) at the start of a line
 ORDERED_START = re.compile(r"^(\d+)([.)])")  # "1." would start a numbered list
 URL_SAFE = "/:@!$&'*+,;=?%~.-_"  # kept as-is by quote(); everything else, ( ) < > and spaces included, is encoded
 
