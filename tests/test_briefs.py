@@ -24,7 +24,7 @@ from pipeline.engine.briefs import (
     save_brief,
 )
 from pipeline.engine.export import brief as markdown
-from pipeline.engine.presets import DEFAULT_PRESET, presets, resolve_weights, save_preset
+from pipeline.engine.presets import DEFAULT_PRESET, list_presets, resolve_weights, save_preset
 from pipeline.engine.rank import rank
 from pipeline.engine.topics import topics
 from pipeline.engine.weights import Weights
@@ -143,7 +143,7 @@ def test_a_draft_with_an_insight_gone_shows_the_rest_and_names_it(engine: Engine
 
 def test_presets_by_name_and_json(engine: Engine) -> None:
     save_preset(engine.store, "  morning   news ", Weights(novelty=1.5), editor="ana")
-    assert [p["name"] for p in presets(engine.store)] == ["morning news"]
+    assert [p["name"] for p in list_presets(engine.store)] == ["morning news"]
     assert resolve_weights(engine.store, "morning news").novelty == 1.5
     assert resolve_weights(engine.store, '{"novelty": 0.5}').novelty == 0.5
     assert resolve_weights(engine.store, DEFAULT_PRESET) == Weights()  # nothing saved: the built-in default

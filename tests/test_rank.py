@@ -74,7 +74,7 @@ def test_a_fixed_list_is_kept_in_its_order(engine: Engine) -> None:
     wanted = [auto.alternates[-1].insight_id, *reversed([p.insight_id for p in auto.picks])]
     fixed = rank(engine.store, engine.date, fixed=wanted)
     assert [p.insight_id for p in fixed.picks] == wanted and fixed.shortfall is None
-    assert all(p.why.startswith("In the editor's list") for p in fixed.picks)
+    assert all(p.why.startswith("In this brief") for p in fixed.picks)
 
 
 def test_interest_profile_pulls_its_topic_up(engine: Engine) -> None:

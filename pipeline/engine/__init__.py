@@ -17,7 +17,7 @@ from .briefs import (
     save_brief,
 )
 from .export import brief, export_markdown
-from .presets import default_weights, presets, save_preset
+from .presets import default_weights, list_presets, save_preset
 from .rank import Brief, Pick, rank
 from .related import related
 from .search import insight_detail, search
@@ -26,6 +26,6 @@ from .weights import Weights
 
 __all__ = [
     "Brief", "Pick", "Weights", "assemble_brief", "brief", "brief_history", "compose_brief", "default_weights",
-    "export_markdown", "get_brief", "insight_detail", "latest_brief_date", "list_briefs", "presets", "publish_brief",
+    "export_markdown", "get_brief", "insight_detail", "latest_brief_date", "list_briefs", "list_presets", "publish_brief",
     "published_brief", "rank", "related", "save_brief", "save_preset", "search", "topics",
 ]

@@ -46,10 +46,11 @@ def get_brief(store: Store, date: str) -> dict | None:
 
 
 def brief_history(store: Store, date: str) -> list[dict]:
-    """Every version of a date's brief, newest first: version, status, editor, when, items."""
+    """Every version of a date's brief, newest first: version, status, editor, when, items, and the rest of its
+    content (pins, excludes, edits, notes, internal_notes, weights) to restore it from."""
     parse_date(date)
     return [{"version": r["version"], "status": r["status"], "editor": r["editor"], "when": r["updated_at"],
-             "items": r["insight_ids"]} for r in versions.versions(store, date)]
+             **_content_of(r)} for r in versions.versions(store, date)]
 
 
 def list_briefs(store: Store) -> list[dict]:

@@ -21,7 +21,7 @@ DEFAULT_PRESET = "default"
 MAX_NAME = 60
 
 
-def presets(store: Store) -> list[dict]:
+def list_presets(store: Store) -> list[dict]:
     """Every saved preset (name, weights, editor, updated_at), the default first, then by name."""
     rows = store.rows("weight_presets")
     for row in rows:
@@ -66,7 +66,7 @@ def resolve_weights(store: Store, value: Weights | str | dict[str, Any] | None) 
         return Weights.from_json(found[0]["weights"])
     if text == DEFAULT_PRESET:
         return Weights()
-    names = [p["name"] for p in presets(store)]
+    names = [p["name"] for p in list_presets(store)]
     saved = f"Saved presets: {', '.join(names)}." if names else "No presets are saved yet."
     raise PodbriefError(f"No weights preset is named {text!r}. {saved} Or give the weights as JSON, "
                         f"e.g. {json.dumps({'novelty': 1.5})}.")

@@ -274,7 +274,7 @@ def _why(shares: dict[str, float], total: float, w: Weights, *, pinned: bool, au
     if automatic:
         return f"Picked automatically: among the best scores and unlike the picks above it. {score}"
     if chosen:
-        return f"In the editor's list. {score}"
+        return f"In this brief. {score}"
     if total < w.quality_floor:
         return f"Left out: its score of {total:.2f} is under the bar of {w.quality_floor:.2f} for automatic picks."
     return (f"Left out to keep the brief varied: it is close to a pick above, or the brief already has enough from "
