@@ -23,7 +23,6 @@ table = pd.DataFrame({
     "Date": [r["date"] for r in published],
     "Version": [r["published_version"] for r in published],
     "Published": [widgets.human_time(r["published_at"]) for r in published],
-    "Since then": ["a newer draft" if r["version"] != r["published_version"] else "" for r in published],
 })
 list_col, brief_col = st.columns([2, 3], gap="large")
 with list_col:
@@ -34,9 +33,10 @@ chosen = published[rows[0] if rows else 0]
 with brief_col:
     markdown = data.published_markdown(db, chosen["date"], chosen["published_version"])
     st.subheader(f"The brief for {chosen['date']}")
-    st.caption(f"Version {chosen['published_version']}, published {widgets.human_time(chosen['published_at'])}.")
-    with st.container(border=True):
-        st.markdown(widgets.no_math(markdown))
+    newer = " Editors have a newer draft of this day." if chosen["version"] != chosen["published_version"] else ""
+    st.caption(f"Version {chosen['published_version']}, published {widgets.human_time(chosen['published_at'])}, "
+               f"exactly as readers got it.{newer}")
+    widgets.markdown_cards(markdown)
     st.download_button("Download Markdown", data=markdown, file_name=f"podbrief-{chosen['date']}.md",
                        mime="text/markdown", on_click="ignore", icon=":material/download:")
     with st.expander("Versions of this day", icon=":material/history:"):

@@ -15,7 +15,9 @@ if not editor:
 latest = data.latest_date(db)
 widgets.stop_if_empty(0 if latest is None else 1, "insights")
 
-day = widgets.date_picker(latest)
+date_col, status_col = st.columns([1, 2], vertical_alignment="bottom")
+with date_col:
+    day = widgets.date_picker(latest)
 saved = data.current_version(db, day)  # read now, not cached: saving compares against this version
 weights = widgets.weights_sidebar(db, saved["weights"] if saved else data.default_weights(db), day)
 automatic = data.automatic(db, day, weights.to_json())
@@ -26,7 +28,8 @@ if draft.follow(day, saved, automatic_ids):
 working = draft.current(day)
 brief = data.composed(db, day, draft.key_of(working), weights.to_json())
 
-widgets.brief_status(saved)
+with status_col:
+    widgets.brief_status(saved)
 widgets.offer_latest_date(brief, latest)
 curate_view.stale_notice(day, working, saved, automatic_ids)
 curate_view.actions(db, day, working, weights, editor, automatic_ids)

@@ -187,8 +187,7 @@ def candidates(db: str, day: str, working: draft.Draft, brief: Brief) -> None:
 def preview(day: str, markdown: str) -> None:
     """The Markdown readers get if the list is published now, rendered, with its source and a download."""
     st.caption("Exactly what readers get if you publish now.")
-    with st.container(border=True):
-        st.markdown(widgets.no_math(markdown))
+    widgets.markdown_cards(markdown)
     st.download_button("Download this Markdown", data=markdown, file_name=f"podbrief-{day}-preview.md",
                        mime="text/markdown", on_click="ignore", icon=":material/download:")
     with st.expander("Markdown source", icon=":material/code:"):

@@ -230,6 +230,15 @@ def brief_sections(markdown: str) -> tuple[str, list[str]]:
     return no_math(head), [PICK_HEADING + no_math(block) for block in picks]
 
 
+def markdown_cards(markdown: str) -> None:
+    """An exported brief as readers read it: its note, then each pick in a card, with headings sized for a page."""
+    head, sections = brief_sections(markdown)
+    st.markdown(head.split("\n", 1)[1] if "\n" in head else "")
+    for section in sections:
+        with st.container(border=True):
+            st.markdown(section)
+
+
 def brief_cards(brief: Brief, markdown: str) -> None:
     """Each pick as the Markdown export shows it, with why it is there."""
     _, sections = brief_sections(markdown)
