@@ -32,7 +32,7 @@ with status_col:
     widgets.brief_status(saved)
 widgets.offer_latest_date(brief, latest)
 curate_view.stale_notice(day, working, saved, automatic_ids)
-curate_view.actions(db, day, working, weights, editor, automatic_ids)
+curate_view.actions(db, day, working, weights, saved, editor, automatic_ids)
 
 list_tab, preview_tab, changes_tab, history_tab = st.tabs(["The brief", "Preview", "Changes", "History"])
 with list_tab:

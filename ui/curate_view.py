@@ -44,19 +44,22 @@ def _rebase(working: draft.Draft, version: int) -> draft.Draft:
     return {**working, "base": version, "origin": ""}  # saving now goes on from their version, and is a change
 
 
-def actions(db: str, day: str, working: draft.Draft, weights: Weights, editor: str, automatic: list[str]) -> None:
+def actions(db: str, day: str, working: draft.Draft, weights: Weights, saved: dict | None, editor: str,
+            automatic: list[str]) -> None:
     """Undo, Save draft, Publish, and starting again from the automatic picks; saving errors are shown here."""
+    changed = draft.unsaved(working) or saved is None or weights != saved["weights"]
     undo_col, save_col, publish_col, reset_col = st.columns([1, 1, 1, 2])
     undo_col.button("Undo", on_click=draft.undo, args=(day,), disabled=not draft.can_undo(day), icon=":material/undo:",
                     help="Take back your last change")
-    save = save_col.button("Save draft", icon=":material/save:", disabled=not draft.unsaved(working),
-                           help="Only editors see a draft")
+    save = save_col.button("Save draft", icon=":material/save:", disabled=not changed,
+                           help="Only editors see a draft; it keeps the sidebar weights too")
     publish = publish_col.button("Publish", type="primary", icon=":material/publish:", disabled=not working["items"],
                                  help="Readers get exactly the list below, in this order")
     reset_col.button("Start again from the automatic picks", on_click=draft.change,
                      args=(day, draft.replace_items, automatic), icon=":material/auto_awesome:",
                      disabled=working["items"] == automatic)
-    st.caption("You have unsaved changes." if draft.unsaved(working) else "Everything here is saved.")
+    if saved is not None:  # else the status above says nothing is saved yet
+        st.caption("You have unsaved changes." if changed else "Everything here is saved.")
     if save or publish:
         _save(db, day, working, weights, editor, publish=publish)
 
