@@ -15,10 +15,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 import streamlit as st
 
+from pipeline.engine import presets
 from pipeline.engine.export import escape, safe_url
 from pipeline.engine.rank import Brief, Pick
 from pipeline.engine.weights import COMPONENT_LABELS, COMPONENTS, Weights
-from ui import auth, data, draft, weight_presets
+from pipeline.errors import PodbriefError
+from ui import auth, data, draft
 
 UNESCAPED_DOLLAR = re.compile(r"(?<!\\)((?:\\\\)*)\$")  # a $ after an even number of backslashes
 PICK_HEADING = "##### "  # the export's "## " headings, smaller inside a card
@@ -28,6 +30,8 @@ WEIGHTS_KEY = "weights"  # the sidebar weights as JSON, kept across pages
 WEIGHTS_FOR_KEY = "weights_for"  # the date whose saved weights the sidebar started from
 DATE_WIDGET = "brief_date_input"
 WEIGHT_PREFIX = "w_"
+PRESET_NAME_KEY = "preset_name"
+PRESET_CHOICE_KEY = "preset_choice"
 WINDOW_HOURS = (12.0, 24.0, 48.0, 72.0, 168.0)
 NEXT_STEPS = "Open **Feeds** to add a feed (or upload an OPML file) and start an ingestion run."
 
@@ -217,8 +221,43 @@ def weights_sidebar(db: str, base: Weights, day: str) -> Weights:
     weights = Weights(**values)  # type: ignore[arg-type]
     st.session_state[WEIGHTS_KEY] = weights.to_json()
     if auth.current_editor():
-        weight_presets.panel(db, weights, day, on_use=load_weights, notify=flash)
+        presets_panel(db, weights, day)
     return weights
+
+
+def presets_panel(db: str, weights: Weights, day: str) -> None:
+    """For editors, in the sidebar: use a saved preset, save the weights above as one, or as everyone's default."""
+    saved = data.weight_presets(db)
+    with st.sidebar.expander("Saved weights", icon=":material/bookmarks:"):
+        if saved:
+            by_name = {p["name"]: p for p in saved}
+            chosen = st.selectbox("Preset", list(by_name), key=PRESET_CHOICE_KEY, format_func=_preset_title)
+            st.caption(f"Saved by {inert(by_name[chosen]['editor'] or 'an editor')} "
+                       f"{human_time(by_name[chosen]['updated_at'])}.")
+            st.button("Use this preset", on_click=load_weights, args=(by_name[chosen]["weights"], day),
+                      icon=":material/download:")
+        else:
+            st.caption("No presets yet. Save the weights above under a name to use them again.")
+        st.text_input("Name", key=PRESET_NAME_KEY, placeholder="e.g. Morning news", max_chars=presets.MAX_NAME)
+        st.button("Save the weights above as a preset", on_click=_save_preset, args=(weights, None),
+                  icon=":material/bookmark_add:")
+        st.button("Make them everyone's default", on_click=_save_preset, args=(weights, presets.DEFAULT_PRESET),
+                  icon=":material/group:", help="New days' automatic picks, for every editor, start from these.")
+
+
+def _preset_title(name: str) -> str:
+    return "Everyone's default" if name == presets.DEFAULT_PRESET else name
+
+
+def _save_preset(weights: Weights, name: str | None) -> None:
+    try:
+        saved = presets.save_preset(data.store(), name or st.session_state[PRESET_NAME_KEY], weights,
+                                    editor=auth.current_editor())
+    except PodbriefError as exc:
+        flash(inert(str(exc)), kind="error")
+        return
+    data.clear_briefs()
+    flash(f"Saved the weights as “{inert(_preset_title(saved['name']))}”.")
 
 
 # -- cards -----------------------------------------------------------------------------------------------------
