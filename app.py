@@ -5,7 +5,7 @@ Run with `streamlit run app.py`; the store is PODBRIEF_DB (default data/lancedb)
 
 import streamlit as st
 
-from ui import auth, feed_admin, shell, widgets
+from ui import auth, draft, feed_admin, shell, widgets
 
 SESSION_DEFAULTS: dict[str, object] = {
     shell.SHELL_KEY: True,  # pages check this to know app.py ran (see ui/shell.py)
@@ -14,6 +14,8 @@ SESSION_DEFAULTS: dict[str, object] = {
     widgets.WEIGHTS_KEY: None,  # the sidebar's ranking weights (JSON)
     widgets.WEIGHTS_FOR_KEY: None,  # the date whose saved weights the sidebar started from
     widgets.FLASH_KEY: None,  # a message to show after the rerun that follows a write
+    draft.DRAFT_KEY: {},  # date -> the editor's working copy of that date's brief (ids and texts; see ui/draft.py)
+    draft.UNDO_KEY: {},  # date -> earlier working copies, for Undo
     "detail_insight_id": None,  # the insight, or the transcript segment, whose detail the Search page shows
     "detail_segment_id": None,
     "job_pid": None,  # the background ingestion job started from the Feeds page, and its log

@@ -12,9 +12,9 @@ latest = data.latest_date(db)
 widgets.stop_if_empty(0 if latest is None else 1, "insights")
 
 brief, weights_json = widgets.chosen_brief(db, latest)
-markdown = data.brief_markdown(db, brief.date, weights_json)
-st.caption(f"{brief.candidates} candidate insights in the window {brief.window_start} – {brief.window_end}, "
-           f"{brief.eligible} above the quality floor.")
+markdown = data.brief_markdown(db, brief.date, weights_json, brief.version)
+st.caption(f"Chosen from {brief.candidates} insights of episodes out in the {brief.weights.window_hours:g} hours up to "
+           f"the end of {brief.date}; {brief.eligible} of them scored above {brief.weights.quality_floor:.2f}.")
 
 head, _ = widgets.brief_sections(markdown)
 st.markdown(head.split("\n", 1)[1] if "\n" in head else "")

@@ -62,6 +62,7 @@ if selected_ids:
     points = data.topic_map(db)
     shown = points[points["insight_id"].isin(selected_ids)]
     widgets.insight_table(shown.assign(podcast=shown["feed_id"].map(titles)), ["label", "podcast", "text"])
+    widgets.add_to_brief_button(selected_ids[0] if len(selected_ids) == 1 else None)
 if picked_topic["selection"]["rows"]:
     topic = topics[picked_topic["selection"]["rows"][0]]
     st.subheader(f"Topic: {widgets.inert(topic['label'])}")

@@ -53,6 +53,7 @@ with detail_col:
         st.subheader(HEADINGS[kind])
         widgets.insight_card(insight["text"], titles.get(insight["feed_id"], insight["feed_id"]), episode.get("title") or "",
                              episode.get("audio_url"), insight["start_s"])
+        widgets.add_to_brief_button(insight.get("insight_id"))  # a transcript passage has none
         if detail.get("topic"):
             st.caption(f"Topic: {widgets.inert(detail['topic']['label'])}")
         with st.expander("Transcript around it", expanded=True, icon=":material/subject:"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import logging
 import os
@@ -233,13 +234,39 @@ def cmd_brief(args: argparse.Namespace) -> int:
     """Print (or write) the day's top five as Markdown, the editor's saved version when there is one.
     Example: python -m pipeline brief --date 2026-02-11 --out brief.md --weights '{"novelty": 1.5}'"""
     from .engine.export import brief
+    from .engine.rank import normalize_date
 
-    text = brief(_store(args), args.date, out=args.out, weights=args.weights, explain=args.explain)
+    day = normalize_date(args.date) if args.date else None
+    text = brief(_store(args), day, out=args.out, weights=args.weights, explain=args.explain)
     if args.out:
         print(f"wrote {args.out}")
     else:
         print(text, end="")
     return 0
+
+
+@command
+def cmd_publish(args: argparse.Namespace) -> int:
+    """Publish a date's brief exactly as the Curate page shows it (the editor's draft, else the automatic top five).
+    Example: python -m pipeline publish --date 2026-02-11 --editor ana"""
+    from .engine.briefs import latest_brief_date, publish_brief
+    from .engine.rank import normalize_date
+
+    store = _store(args)
+    day = normalize_date(args.date) if args.date else latest_brief_date(store)
+    if day is None:
+        raise PodbriefError("The store has no insights yet, so there is no brief to publish. "
+                            "Run `python -m pipeline ingest` first.")
+    published = publish_brief(store, day, editor=args.editor or _user())
+    print(f"published the brief for {day} as version {published.version} ({len(published.picks)} insight(s))")
+    return 0
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (a container without one): say where it came from instead
+        return "command line"
 
 
 @command
@@ -304,8 +331,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("brief")
     p.add_argument("--date", help="YYYY-MM-DD (default: the latest date with insights)")
     p.add_argument("--out", metavar="FILE", help="write the Markdown here instead of printing it")
-    p.add_argument("--weights", metavar="JSON", help='ranking weights, e.g. \'{"novelty": 1.5, "max_per_podcast": 1}\'')
-    p.add_argument("--explain", action="store_true", help="add each pick's score breakdown")
+    p.add_argument("--weights", metavar="JSON_OR_PRESET", help='ranking weights as JSON, e.g. \'{"novelty": 1.5, '
+                   '"max_per_podcast": 1}\', or the name of a preset saved on the Curate page')
+    p.add_argument("--explain", action="store_true", help="add why each pick is there")
+    p = add("publish")
+    p.add_argument("--date", help="YYYY-MM-DD (default: the latest date with insights)")
+    p.add_argument("--editor", help="who publishes, recorded in the brief's history (default: your user name)")
     add("seed")
     add("reembed")
     return parser

@@ -39,3 +39,12 @@ class StoreError(PodbriefError):
 
 class LockedError(PodbriefError):
     """Another ingestion run holds the lock."""
+
+
+class StaleBriefError(PodbriefError):
+    """A brief was saved or published by someone else since it was read; reload before changing it."""
+
+    def __init__(self, message: str, *, date: str, version: int | None, editor: str | None,
+                 changed_at: str | None) -> None:
+        super().__init__(message)
+        self.date, self.version, self.editor, self.changed_at = date, version, editor, changed_at

@@ -1,8 +1,9 @@
 """The LanceDB store: the only module that imports lancedb.
 
-Tables (see DESIGN.md): feeds, episodes, segments, insights, topics, briefs, and meta (embedding model
-and dimension). Rows are plain dicts; every write is an upsert or an insert-if-absent keyed by a stable
-id, so re-running any stage duplicates nothing.
+Tables (see DESIGN.md): feeds, episodes, segments, insights, topics, brief_versions (the editors' briefs,
+one row per saved version; see pipeline/engine/versions.py), weight_presets, and meta (embedding model and
+dimension). Rows are plain dicts; every write is an upsert or an insert-if-absent keyed by a stable id, so
+re-running any stage duplicates nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ log = logging.getLogger(__name__)
 
 STR, F64, I64, BOOL = pa.string(), pa.float64(), pa.int64(), pa.bool_()
 STRS = pa.list_(pa.string())
+# Lance checks concurrent merge_inserts for clashing keys only on a column marked as the primary key (without it
+# two writers racing to insert the same key both succeed); the column must then be non-nullable.
+PRIMARY_KEY = {b"lance-schema:unenforced-primary-key": b"true"}
 
 SCHEMAS: dict[str, pa.Schema] = {
     "feeds": pa.schema(
@@ -59,18 +63,20 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("updated_at", STR), ("label_source", STR),
         ]
     ),
-    "briefs": pa.schema(
+    "brief_versions": pa.schema(
         [
-            ("date", STR), ("insight_ids", STRS), ("pins", STRS), ("excludes", STRS), ("order", STRS),
-            ("edits", STR), ("notes", STR), ("weights", STR), ("status", STR), ("editor", STR),
-            ("updated_at", STR), ("published_at", STR),
+            pa.field("brief_id", STR, nullable=False, metadata=PRIMARY_KEY), ("date", STR), ("version", I64),
+            ("status", STR), ("insight_ids", STRS), ("pins", STRS), ("excludes", STRS), ("edits", STR),
+            ("notes", STR), ("internal_notes", STR), ("weights", STR), ("editor", STR), ("updated_at", STR),
+            ("snapshot", STR),
         ]
     ),
+    "weight_presets": pa.schema([("name", STR), ("weights", STR), ("editor", STR), ("updated_at", STR)]),
     "meta": pa.schema([("key", STR), ("value", STR)]),
 }
 KEYS = {
     "feeds": "feed_id", "episodes": "episode_id", "segments": "segment_id", "insights": "insight_id",
-    "topics": "topic_id", "briefs": "date", "meta": "key",
+    "topics": "topic_id", "brief_versions": "brief_id", "weight_presets": "name", "meta": "key",
 }
 SCALAR_INDEXES = {
     "episodes": ["episode_id", "status", "feed_id"],
@@ -172,10 +178,14 @@ class Store:
         tbl = self.table(name, create=False)
         return 0 if tbl is None else tbl.count_rows(where)
 
-    def upsert(self, name: str, rows: list[dict], *, insert_only: bool = False) -> None:
-        """Insert rows, updating those whose key exists (or leaving them alone with insert_only)."""
+    def upsert(self, name: str, rows: list[dict], *, insert_only: bool = False) -> int:
+        """Insert rows, updating those whose key exists (or leaving them alone with insert_only); returns how many went in.
+
+        With insert_only on a table whose key column is marked PRIMARY_KEY, of two writers inserting the same key at
+        once exactly one gets it in: Lance retries the other's merge against the new version, where the key matches.
+        """
         if not rows:
-            return
+            return 0
         tbl = self.table(name)
         schema = tbl.schema
         full = [{f.name: row.get(f.name) for f in schema} for row in rows]
@@ -183,7 +193,7 @@ class Store:
         builder = tbl.merge_insert(KEYS[name])
         if not insert_only:
             builder = builder.when_matched_update_all()
-        builder.when_not_matched_insert_all().execute(data)
+        return int(builder.when_not_matched_insert_all().execute(data).num_inserted_rows)
 
     def update(self, name: str, key: str, values: dict[str, Any]) -> None:
         """Set some columns of the row whose key is `key`."""

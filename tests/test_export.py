@@ -1,9 +1,12 @@
 """The brief's Markdown: structure, timestamp links, related insights, saved edits, and escaping of hostile feed text."""
 
+import html
 import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from pipeline.engine.briefs import save_brief
@@ -48,19 +51,22 @@ def test_markdown_has_title_five_picks_sources_timestamps_and_related(engine: En
 
 
 def test_saved_edits_and_notes_are_used(engine: Engine) -> None:
-    first = rank(engine.store, engine.date).picks[0].insight_id
-    save_brief(engine.store, engine.date, edits={first: "Rewritten by the editor."},
-               notes={first: "Worth a listen.", "_brief": "Good morning."})
+    ids = [p.insight_id for p in rank(engine.store, engine.date).picks]
+    first = ids[0]
+    save_brief(engine.store, engine.date, items=ids, edits={first: "Rewritten by the editor."}, editor="ed",
+               notes={first: "Worth a listen.", "_brief": "Good morning."}, expected_version=None,
+               internal_notes={first: "Only for editors: check the figure.", "_brief": "Internal: slow news day."})
     text = brief(engine.store, engine.date)
     assert "## 1\\. Rewritten by the editor." in text
     assert "*Editor's note:* Worth a listen." in text and "\nGood morning.\n" in text
+    assert "Only for editors" not in text and "Internal" not in text  # internal notes never leave the dashboard
 
 
 def test_hostile_feed_text_cannot_inject_links_images_or_html(engine: Engine) -> None:
     _plant_hostile(engine)
     text = brief(engine.store, engine.date, explain=True)
     live = re.sub(r"\\.", "", text)  # what is left once every backslash-escaped character is taken out
-    assert "<script" not in text and "<img" not in text
+    assert "<script" not in live and "<img" not in live  # "<" only ever appears backslash-escaped
     assert "](javascript" not in live and "![" not in live and "**bold" not in live
     assert escape(HOSTILE_FEED) in text and escape(HOSTILE_EPISODE) in text
     assert "(https://media.example.com/a%20b%281%29.mp3#t=" in text  # the audio link survives, encoded
@@ -74,7 +80,10 @@ def test_hostile_markdown_renders_as_plain_text(engine: Engine) -> None:
 
 
 def test_escape_and_safe_url_rules() -> None:
-    assert escape("a [b](c) <i>\nnext") == "a \\[b\\](c) &lt;i&gt; next"
+    assert escape("a [b](c) <i>\nnext") == "a \\[b\\](c) \\<i\\> next"
+    assert escape("R&D, Q&A & AT&T") == "R&D, Q&A & AT&T"  # an ampersand stays one, not &amp;
+    assert escape("&amp; &#60; &#x3C;") == "\\&amp; &\\#60; &\\#x3C;"  # but never forms a character reference
+    assert escape("> quoted") == "\\> quoted"
     assert escape("# Not a heading") == "\\# Not a heading" and escape("1999. A year") == "1999\\. A year"
     assert safe_url("javascript:alert(1)") is None and safe_url("data:text/html,x") is None
     assert safe_url("ftp://example.com/a.mp3") is None and safe_url("") is None
@@ -85,3 +94,18 @@ def test_escape_and_safe_url_rules() -> None:
 def test_empty_store_has_no_brief(tmp_path: Path) -> None:
     with pytest.raises(PodbriefError, match="no insights yet"):
         brief(Store(tmp_path / "empty"))
+
+
+MARKDOWN_BITS = st.sampled_from([*"ab1 .&#;<>[]()!*_`\\-+=|~$:/\"'{}", "amp", "lt", "#60", "#x3C", "1.", "1)",
+                                 "https://x.example", "javascript:"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(MARKDOWN_BITS, min_size=1, max_size=20).map("".join))
+def test_escaped_text_renders_as_exactly_that_text(text: str) -> None:
+    flat = " ".join(text.split())
+    if flat:
+        shown = html.escape(flat, quote=False).replace('"', "&quot;")
+        commonmark = MarkdownIt("commonmark")
+        assert commonmark.render(f"## 1\\. {escape(text)}") == f"<h2>1. {shown}</h2>\n"
+        assert commonmark.render(escape(text)) == f"<p>{shown}</p>\n"

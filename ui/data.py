@@ -6,16 +6,19 @@ second store) never serves another store's rows. After a write, clear the caches
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from pipeline.config import get_settings
-from pipeline.engine import briefs, export, topic_views
-from pipeline.engine.rank import Brief
+from pipeline.engine import briefs, export, presets, topic_views
+from pipeline.engine.rank import Brief, rank
 from pipeline.engine.search import insight_detail as detail_of
 from pipeline.engine.search import search as find
 from pipeline.engine.search import segment_detail as segment_of
+from pipeline.engine.weights import Weights
 from pipeline.errors import PodbriefError
 from pipeline.ingest import catalog, subscriptions
 from pipeline.store import Store, open_store
@@ -80,7 +83,9 @@ def feed_titles(db: str) -> dict[str, str]:
     return {f["feed_id"]: f["title"] or f["url"] for f in feeds(db)}
 
 
-# -- briefs (Brief and Curate pages) ---------------------------------------------------------------------------
+# -- briefs (Brief, Curate and Archive pages) -----------------------------------------------------------------
+# The current version of a date is read fresh on every run (one small query): a page that saves must never act on
+# a cached version, and keying the cached briefs by version means another editor's save shows at once.
 
 
 @st.cache_data(ttl=READ_TTL_S, max_entries=8, show_spinner=False)
@@ -89,33 +94,69 @@ def latest_date(db: str) -> str | None:
     return briefs.latest_brief_date(_store(db))
 
 
-@st.cache_data(ttl=READ_TTL_S, max_entries=ENTRIES, show_spinner=False)
-def saved_brief(db: str, date: str) -> dict | None:
-    """The editor's saved brief for a date (overrides, weights, status), or None."""
+def current_version(db: str, date: str) -> dict | None:
+    """The date's current saved version (get_brief), read now, never cached."""
     return briefs.get_brief(_store(db), date)
 
 
 @st.cache_data(ttl=READ_TTL_S, max_entries=8, show_spinner=False)
 def saved_briefs(db: str) -> list[dict]:
-    """Every saved brief, newest date first."""
+    """Each saved date's current version, newest date first."""
     return briefs.list_briefs(_store(db))
 
 
 @st.cache_data(ttl=READ_TTL_S, max_entries=ENTRIES, show_spinner="Ranking…")
-def brief(db: str, date: str, weights_json: str | None) -> Brief:
-    """A date's brief: the saved one, or a ranking under other weights (JSON) when given."""
+def brief(db: str, date: str, weights_json: str | None, version: int | None) -> Brief:
+    """A date's brief as saved (`version` keys the cache), or what other weights (JSON) would pick automatically."""
     return briefs.assemble_brief(_store(db), date, weights=weights_json)
 
 
 @st.cache_data(ttl=READ_TTL_S, max_entries=ENTRIES, show_spinner=False)
-def brief_markdown(db: str, date: str, weights_json: str | None) -> str:
+def brief_markdown(db: str, date: str, weights_json: str | None, version: int | None) -> str:
     """The Markdown export of that brief (what the CLI's `brief` command prints for the saved one)."""
-    return export.export_markdown(_store(db), brief(db, date, weights_json))
+    return export.export_markdown(_store(db), brief(db, date, weights_json, version))
+
+
+@st.cache_data(ttl=READ_TTL_S, max_entries=ENTRIES, show_spinner="Ranking…")
+def automatic(db: str, date: str, weights_json: str) -> Brief:
+    """The automatic top five under these weights (JSON), ignoring any saved brief."""
+    return rank(_store(db), date, weights=Weights.from_json(weights_json))
+
+
+@st.cache_data(ttl=READ_TTL_S, max_entries=ENTRIES, show_spinner="Scoring your list…")
+def composed(db: str, date: str, content_json: str, weights_json: str) -> Brief:
+    """An editor's unsaved list (the working copy's content as JSON) as a brief, with the candidates left out."""
+    return briefs.compose_brief(_store(db), date, **json.loads(content_json), weights=weights_json)
+
+
+@st.cache_data(ttl=READ_TTL_S, max_entries=ENTRIES, show_spinner=False)
+def composed_markdown(db: str, date: str, content_json: str, weights_json: str) -> str:
+    """The Markdown readers would get if that list were published now."""
+    return export.export_markdown(_store(db), composed(db, date, content_json, weights_json))
+
+
+@st.cache_data(ttl=READ_TTL_S, max_entries=ENTRIES, show_spinner=False)
+def published_markdown(db: str, date: str, version: int) -> str:
+    """The Markdown of a date's latest published brief, exactly as it went out (`version` keys the cache)."""
+    return export.export_markdown(_store(db), briefs.published_brief(_store(db), date))
+
+
+@st.cache_data(ttl=READ_TTL_S, max_entries=8, show_spinner=False)
+def weight_presets(db: str) -> list[dict]:
+    """The saved weights presets, the default first."""
+    return presets.list_presets(_store(db))
+
+
+@st.cache_data(ttl=READ_TTL_S, max_entries=8, show_spinner=False)
+def default_weights(db: str) -> Weights:
+    """The weights everyone's automatic picks start from."""
+    return presets.default_weights(_store(db))
 
 
 def clear_briefs() -> None:
-    """Forget cached briefs after an editor saved or published one."""
-    for func in (saved_brief, saved_briefs, brief, brief_markdown):
+    """Forget cached briefs and presets after an editor saved or published a brief or a preset."""
+    for func in (saved_briefs, brief, brief_markdown, automatic, composed, composed_markdown, published_markdown,
+                 weight_presets, default_weights):
         func.clear()
 
 

@@ -14,6 +14,7 @@ PAGES = [  # file, title, icon
     ("pages/explore.py", "Explore", ":material/scatter_plot:"),
     ("pages/search.py", "Search", ":material/search:"),
     ("pages/curate.py", "Curate", ":material/edit_note:"),
+    ("pages/archive.py", "Archive", ":material/inventory_2:"),
     ("pages/feeds.py", "Feeds", ":material/rss_feed:"),
 ]
 

@@ -1,4 +1,5 @@
-"""Widgets the pages share: the brief date, the weights sidebar, brief and insight cards, messages, empty-store notice.
+"""Widgets the pages share: the brief date, the weights sidebar, brief and insight cards, "Add to today's brief",
+human times, messages, the empty-store notice.
 
 Everything shown here that comes from feeds or editors goes through `inert` (the export's escaping, plus `$`) or a
 widget that renders plain text; nothing is ever rendered as HTML.
@@ -8,15 +9,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import fields
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 import streamlit as st
 
+from pipeline.engine import presets
 from pipeline.engine.export import escape, safe_url
 from pipeline.engine.rank import Brief, Pick
-from pipeline.engine.weights import COMPONENTS, Weights
-from ui import data
+from pipeline.engine.weights import COMPONENT_LABELS, COMPONENTS, Weights
+from pipeline.errors import PodbriefError
+from ui import auth, data, draft
 
 UNESCAPED_DOLLAR = re.compile(r"(?<!\\)((?:\\\\)*)\$")  # a $ after an even number of backslashes
 PICK_HEADING = "##### "  # the export's "## " headings, smaller inside a card
@@ -26,11 +30,10 @@ WEIGHTS_KEY = "weights"  # the sidebar weights as JSON, kept across pages
 WEIGHTS_FOR_KEY = "weights_for"  # the date whose saved weights the sidebar started from
 DATE_WIDGET = "brief_date_input"
 WEIGHT_PREFIX = "w_"
+PRESET_NAME_KEY = "preset_name"
+PRESET_CHOICE_KEY = "preset_choice"
 WINDOW_HOURS = (12.0, 24.0, 48.0, 72.0, 168.0)
-NEXT_STEPS = (
-    "Open **Feeds** to add a feed (or upload an OPML file) and start an ingestion run, "
-    "or run `python -m pipeline seed` for the bundled samples."
-)
+NEXT_STEPS = "Open **Feeds** to add a feed (or upload an OPML file) and start an ingestion run."
 
 
 # -- safe Markdown ---------------------------------------------------------------------------------------------
@@ -106,21 +109,66 @@ def chosen_brief(db: str, latest: str) -> tuple[Brief, str | None]:
     Returns the brief and the weights it was ranked with as JSON, or None when they are the date's saved ones.
     """
     day = date_picker(latest)
-    saved = data.saved_brief(db, day)
-    base = saved["weights"] if saved else Weights()
-    weights = weights_sidebar(base, day)
+    saved = data.current_version(db, day)
+    base = saved["weights"] if saved else data.default_weights(db)
+    weights = weights_sidebar(db, base, day)
     weights_json = weights.to_json() if weights != base else None
-    brief = data.brief(db, day, weights_json)
+    brief = data.brief(db, day, weights_json, saved["version"] if saved else None)
     offer_latest_date(brief, latest)
-    if brief.status == "published":
-        st.success(f"Published by {inert(brief.editor or 'an editor')} at {brief.published_at}.", icon=":material/verified:")
-    elif brief.status == "draft":
-        st.info(f"Draft saved by {inert(brief.editor or 'an editor')} at {brief.updated_at}.", icon=":material/edit_note:")
-    else:
-        st.caption("Automatic picks: no editor has saved this date yet.")
+    brief_status(saved)
     if weights_json:
-        st.caption("Ranked with the sidebar weights, not the saved ones. *Reset to the saved weights* in the sidebar goes back.")
+        st.caption("Picked automatically with the sidebar weights, not the saved brief. "
+                   "*Reset to the saved weights* in the sidebar goes back.")
     return brief, weights_json
+
+
+def brief_status(saved: dict | None) -> None:
+    """Which version of the date's brief this is, who saved it when, and when it was last published."""
+    if saved is None:
+        st.caption("Automatic picks: no editor has saved this date yet.")
+        return
+    who = inert(saved["editor"] or "an editor")
+    if saved["status"] == "published":
+        st.success(f"Published by {who} {human_time(saved['updated_at'])} (version {saved['version']}).",
+                   icon=":material/verified:")
+        return
+    published = (f" Readers last got version {saved['published_version']}, published "
+                 f"{human_time(saved['published_at'])}." if saved["published_version"] else " Not published yet.")
+    st.info(f"Draft saved by {who} {human_time(saved['updated_at'])} (version {saved['version']}).{published}",
+            icon=":material/edit_note:")
+
+
+def human_time(iso: str | None) -> str:
+    """An ISO time as people say it, in the viewer's time zone: "today at 09:41", "yesterday at 17:02",
+    "on Tue 11 Feb 2026 at 09:41"."""
+    if not iso:
+        return "never"
+    local = _local(iso)
+    today = datetime.now(local.tzinfo).date()
+    if local.date() == today:
+        return f"today at {clock_time(iso)}"
+    if local.date() == today - timedelta(days=1):
+        return f"yesterday at {clock_time(iso)}"
+    return f"on {local:%a} {local.day} {local:%b %Y} at {clock_time(iso)}"
+
+
+def clock_time(iso: str) -> str:
+    """The hour and minute of an ISO time in the viewer's time zone (marked UTC when the browser did not say)."""
+    zone_known = _viewer_zone()[1]
+    return f"{_local(iso):%H:%M}" + ("" if zone_known else " UTC")
+
+
+def _local(iso: str) -> datetime:
+    moment = datetime.fromisoformat(iso)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(_viewer_zone()[0])
+
+
+def _viewer_zone() -> tuple[tzinfo, bool]:
+    """The browser's time zone, and whether it is known (UTC otherwise)."""
+    try:
+        return ZoneInfo(st.context.timezone), True
+    except (TypeError, ValueError, ZoneInfoNotFoundError):  # no browser (tests, bare mode) or an unknown name
+        return UTC, False
 
 
 def load_weights(weights: Weights, day: str) -> None:
@@ -135,8 +183,9 @@ def _weight_key(name: str) -> str:
     return WEIGHT_PREFIX + name
 
 
-def weights_sidebar(base: Weights, day: str) -> Weights:
-    """Ranking weights, diversity and window in the sidebar, starting from `base` (the date's saved weights)."""
+def weights_sidebar(db: str, base: Weights, day: str) -> Weights:
+    """Ranking weights, variety and window in the sidebar, starting from `base` (the date's saved weights);
+    signed-in editors can also load and save named presets and everyone's default."""
     if st.session_state[WEIGHTS_FOR_KEY] != day or st.session_state[WEIGHTS_KEY] is None:
         load_weights(base, day)
     now = Weights.from_json(st.session_state[WEIGHTS_KEY])
@@ -144,28 +193,71 @@ def weights_sidebar(base: Weights, day: str) -> Weights:
     values: dict[str, object] = {}
     st.sidebar.subheader("Ranking")
     with st.sidebar.expander("Score weights", expanded=True, icon=":material/tune:"):
+        st.caption("How much each reason counts towards an insight's score.")
         for name in COMPONENTS:
-            values[name] = st.slider(name.capitalize(), 0.0, 2.0, value=float(now.weight_of(name)), step=0.1, key=key(name))
-        interests = st.text_input("Interests", value=", ".join(now.interests), key=key("interests"),
-                                  help="Keywords, topic ids or insight ids, comma-separated; "
-                                       "the interest weight scores closeness to them.")
-    with st.sidebar.expander("Diversity and window", expanded=True, icon=":material/diversity_3:"):
-        values["mmr_lambda"] = st.slider("Diversity λ (1: score only)", 0.0, 1.0, value=now.mmr_lambda, step=0.05,
-                                         key=key("mmr_lambda"))
-        values["max_per_podcast"] = st.number_input("Max per podcast", 1, 5, value=now.max_per_podcast,
-                                                     key=key("max_per_podcast"))
-        values["max_per_topic"] = st.number_input("Max per topic", 1, 5, value=now.max_per_topic, key=key("max_per_topic"))
-        values["window_hours"] = st.select_slider("Window (hours)", options=WINDOW_HOURS, key=key("window_hours"),
+            values[name] = st.slider(COMPONENT_LABELS[name].capitalize(), 0.0, 2.0, value=float(now.weight_of(name)),
+                                     step=0.1, key=key(name))
+        interests = st.text_input("Your interests", value=", ".join(now.interests), key=key("interests"),
+                                  help="Words or subjects, separated by commas: insights close to them score higher "
+                                       "under “matches your interests”.")
+    with st.sidebar.expander("Variety and time window", expanded=True, icon=":material/diversity_3:"):
+        values["mmr_lambda"] = st.slider("Best scores over variety", 0.0, 1.0, value=now.mmr_lambda, step=0.05,
+                                         key=key("mmr_lambda"),
+                                         help="At 1 the highest scores win; lower values prefer insights unlike the "
+                                              "ones already picked.")
+        values["max_per_podcast"] = st.number_input("At most this many from one show", 1, 5,
+                                                     value=now.max_per_podcast, key=key("max_per_podcast"))
+        values["max_per_topic"] = st.number_input("At most this many on one topic", 1, 5, value=now.max_per_topic,
+                                                   key=key("max_per_topic"))
+        values["window_hours"] = st.select_slider("Episodes from the last (hours)", options=WINDOW_HOURS,
+                                                  key=key("window_hours"),
                                                   value=min(WINDOW_HOURS, key=lambda h: abs(h - now.window_hours)))
-        values["quality_floor"] = st.slider("Quality floor", 0.0, 1.0, value=now.quality_floor, step=0.05,
-                                            key=key("quality_floor"))
-        values["related_threshold"] = st.slider("Related threshold", 0.0, 1.0, value=now.related_threshold, step=0.05,
-                                                key=key("related_threshold"))
+        values["quality_floor"] = st.slider("Lowest score for an automatic pick", 0.0, 1.0, value=now.quality_floor,
+                                            step=0.05, key=key("quality_floor"))
+        values["related_threshold"] = st.slider("How close a related insight must be", 0.0, 1.0,
+                                                value=now.related_threshold, step=0.05, key=key("related_threshold"))
     st.sidebar.button("Reset to the saved weights", on_click=load_weights, args=(base, day), icon=":material/restart_alt:")
     values["interests"] = [part.strip() for part in interests.split(",") if part.strip()]
     weights = Weights(**values)  # type: ignore[arg-type]
     st.session_state[WEIGHTS_KEY] = weights.to_json()
+    if auth.current_editor():
+        presets_panel(db, weights, day)
     return weights
+
+
+def presets_panel(db: str, weights: Weights, day: str) -> None:
+    """For editors, in the sidebar: use a saved preset, save the weights above as one, or as everyone's default."""
+    saved = data.weight_presets(db)
+    with st.sidebar.expander("Saved weights", icon=":material/bookmarks:"):
+        if saved:
+            by_name = {p["name"]: p for p in saved}
+            chosen = st.selectbox("Preset", list(by_name), key=PRESET_CHOICE_KEY, format_func=_preset_title)
+            st.caption(f"Saved by {inert(by_name[chosen]['editor'] or 'an editor')} "
+                       f"{human_time(by_name[chosen]['updated_at'])}.")
+            st.button("Use this preset", on_click=load_weights, args=(by_name[chosen]["weights"], day),
+                      icon=":material/download:")
+        else:
+            st.caption("No presets yet. Save the weights above under a name to use them again.")
+        st.text_input("Name", key=PRESET_NAME_KEY, placeholder="e.g. Morning news", max_chars=presets.MAX_NAME)
+        st.button("Save the weights above as a preset", on_click=_save_preset, args=(weights, None),
+                  icon=":material/bookmark_add:")
+        st.button("Make them everyone's default", on_click=_save_preset, args=(weights, presets.DEFAULT_PRESET),
+                  icon=":material/group:", help="New days' automatic picks, for every editor, start from these.")
+
+
+def _preset_title(name: str) -> str:
+    return "Everyone's default" if name == presets.DEFAULT_PRESET else name
+
+
+def _save_preset(weights: Weights, name: str | None) -> None:
+    try:
+        saved = presets.save_preset(data.store(), name or st.session_state[PRESET_NAME_KEY], weights,
+                                    editor=auth.current_editor())
+    except PodbriefError as exc:
+        flash(inert(str(exc)), kind="error")
+        return
+    data.clear_briefs()
+    flash(f"Saved the weights as “{inert(_preset_title(saved['name']))}”.")
 
 
 # -- cards -----------------------------------------------------------------------------------------------------
@@ -175,6 +267,15 @@ def brief_sections(markdown: str) -> tuple[str, list[str]]:
     """The exported Markdown split into its head (title, note) and one block per pick."""
     head, *picks = markdown.split("\n## ")
     return no_math(head), [PICK_HEADING + no_math(block) for block in picks]
+
+
+def markdown_cards(markdown: str) -> None:
+    """An exported brief as readers read it: its note, then each pick in a card, with headings sized for a page."""
+    head, sections = brief_sections(markdown)
+    st.markdown(head.split("\n", 1)[1] if "\n" in head else "")
+    for section in sections:
+        with st.container(border=True):
+            st.markdown(section)
 
 
 def brief_cards(brief: Brief, markdown: str) -> None:
@@ -188,11 +289,47 @@ def brief_cards(brief: Brief, markdown: str) -> None:
 
 
 def why(pick: Pick) -> None:
-    """A pick's score breakdown: the ranking's explanation and its components."""
+    """Why an insight is here, in words, and how much each reason adds to its score, as a small bar chart."""
     st.markdown(inert(pick.why))
-    parts = {name: value for name, value in pick.components.items() if value is not None}
-    st.bar_chart(pd.DataFrame({"component": list(parts), "value": list(parts.values())}), x="component", y="value",
-                 height=180, horizontal=True)
+    if not pick.contributions:
+        return
+    reasons = pd.DataFrame({"reason": [COMPONENT_LABELS[name].capitalize() for name in pick.contributions],
+                            "adds": list(pick.contributions.values())})
+    st.bar_chart(reasons, x="reason", y="adds", x_label="Adds to the score", y_label="", height=40 + 30 * len(reasons),
+                 horizontal=True, sort="-adds")
+    st.caption(f"The bars add up to its score of {pick.score:.2f} (the best possible is 1).")
+
+
+def add_to_brief_button(insight_id: str | None) -> None:
+    """For signed-in editors: "Add to today's brief", which puts the insight at the end of Curate's list, pinned.
+
+    Shows nothing for None (a transcript passage, or no single insight chosen) or to visitors who are not signed in.
+    """
+    if insight_id is None or not auth.current_editor():
+        return
+    db = data.db_path()
+    latest = data.latest_date(db)
+    day = st.session_state[DATE_KEY] or latest
+    if day is None:
+        return
+    working = draft.current(day)
+    if working and insight_id in working["items"]:
+        st.caption(f"In the brief for {day}, number {working['items'].index(insight_id) + 1}. "
+                   "Place it and publish it on the Curate page.")
+        st.page_link("pages/curate.py", label="Open it in Curate", icon=":material/edit_note:")
+        return
+    label = "Add to today's brief" if day == latest else f"Add to the brief for {day}"
+    st.button(label, key=f"add_to_brief_{insight_id}", on_click=_add_to_brief, args=(db, day, insight_id),
+              icon=":material/playlist_add:", help=f"Puts it at the end of the brief for {day} on the Curate page, "
+                                                   "pinned; Save or Publish there.")
+
+
+def _add_to_brief(db: str, day: str, insight_id: str) -> None:
+    saved = data.current_version(db, day)
+    weights = saved["weights"] if saved else data.default_weights(db)
+    draft.follow(day, saved, [p.insight_id for p in data.automatic(db, day, weights.to_json()).picks])
+    draft.change(day, draft.add, insight_id)
+    open_date(day)  # Curate opens on the date it went to
 
 
 def source_line(feed_title: str, episode_title: str, audio_url: str | None, start_s: float | None) -> str:

@@ -6,7 +6,6 @@ kept only when they are http(s) and are percent-encoded where Markdown would rea
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 from pathlib import Path
@@ -14,25 +13,25 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from ..config import Settings
 from ..errors import PodbriefError
-from ..store import Store, sql_eq
+from ..store import Store
 from .briefs import assemble_brief, latest_brief_date
 from .rank import Brief, Pick
-from .related import related
+from .snapshot import related_items
 
 log = logging.getLogger(__name__)
 
 TITLE = "Podbrief"
-RELATED_PER_PICK = 3
-MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]!|~$])")  # without [ ] no link or image can form; $ would start math
-BLOCK_START = re.compile(r"^([#+=-])")  # what would start a heading or a list at the start of a line
+MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]!|~$<>#])")  # no [ ]: no link or image; no <: no HTML; $: math; #: heading
+ENTITY_START = re.compile(r"&(?=#?\w+;)")  # "&amp;" or "&#60;" would be read as a character reference; "R&D" is not
+BLOCK_START = re.compile(r"^([+=-])")  # what would start a list (or underline a heading) at the start of a line
 ORDERED_START = re.compile(r"^(\d+)([.)])")  # "1." would start a numbered list
 URL_SAFE = "/:@!$&'*+,;=?%~.-_"  # kept as-is by quote(); everything else, ( ) < > and spaces included, is encoded
 
 
 def escape(text: str | None) -> str:
-    """Feed or editor text as inert Markdown: one line, HTML entities, Markdown punctuation backslash-escaped."""
+    """Feed or editor text as inert Markdown: one line, Markdown and HTML punctuation backslash-escaped ("&" stays "&")."""
     flat = " ".join((text or "").split())
-    inline = MARKDOWN_SPECIALS.sub(r"\\\1", html.escape(flat, quote=False))
+    inline = ENTITY_START.sub(r"\\&", MARKDOWN_SPECIALS.sub(r"\\\1", flat))
     return ORDERED_START.sub(r"\1\\\2", BLOCK_START.sub(r"\\\1", inline))
 
 
@@ -68,28 +67,22 @@ def _source(feed_title: str, episode_title: str, episode_link: str | None, audio
 
 
 def _pick_markdown(store: Store, number: int, pick: Pick, threshold: float, explain: bool) -> list[str]:
+    """One pick: its line, sources, public note, and its related insights (as frozen, or looked up now)."""
     lines = [f"## {number}\\. {escape(pick.text)}", "",
              _source(pick.feed_title, pick.episode_title, pick.episode_link, pick.audio_url, pick.start_s), ""]
     if pick.note:
         lines += [f"*Editor's note:* {escape(pick.note)}", ""]
     if explain:
         lines += [f"*Why:* {escape(pick.why)}", ""]
-    found = related(store, pick.insight_id, limit=RELATED_PER_PICK, threshold=threshold)
+    found = pick.related if pick.related is not None else related_items(store, pick.insight_id, threshold=threshold)
     if found:
         lines += ["**Related Insights**", ""]
         for item in found:
-            meta = _related_source(store, item)
+            meta = _source(item["feed_title"], item["episode_title"], item["episode_link"], item["audio_url"],
+                           item["start_s"])
             lines.append(f"- {escape(item['text'])} — {meta} (similarity {item['similarity']:.2f})")
         lines.append("")
     return lines
-
-
-def _related_source(store: Store, item: dict) -> str:
-    episode = (store.rows("episodes", sql_eq("episode_id", item["episode_id"]),
-                          columns=["title", "link", "audio_url"]) or [{}])[0]
-    feed = (store.rows("feeds", sql_eq("feed_id", item["feed_id"]), columns=["title"]) or [{}])[0]
-    return _source(feed.get("title") or item["feed_id"], episode.get("title") or "", episode.get("link"),
-                   episode.get("audio_url"), float(item["start_s"] or 0.0))
 
 
 def export_markdown(store: Store, brief: Brief, *, explain: bool = False) -> str:
@@ -108,8 +101,9 @@ def export_markdown(store: Store, brief: Brief, *, explain: bool = False) -> str
 
 def brief(store: Store, date: str | None = None, *, out: str | Path | None = None, weights: str | dict | None = None,
           explain: bool = False, settings: Settings | None = None) -> str:
-    """The day's brief as Markdown (the editor's saved version when there is one), also written to `out` if given.
+    """The day's brief as Markdown (the editor's saved version, a published one as published), also written to `out`.
 
+    `weights` (JSON or a preset's name) show what other weights would pick instead.
     Example: `python -m pipeline brief --date 2024-05-10 --out brief.md --weights '{"novelty": 1.5}'`
     """
     date = date or latest_brief_date(store)

@@ -2,8 +2,8 @@
 
 Candidates are the insights of episodes published in the window that ends with the brief's date. Each gets
 components in [0, 1] (see `Weights`), and an overall score, their weighted mean. Selection is maximal marginal
-relevance with per-podcast and per-topic caps and a quality floor; editor overrides (pins, excludes, manual
-order, edited text) always win. Everything is deterministic for the same store and inputs.
+relevance with per-podcast and per-topic caps and a quality floor; editor overrides (pins, excludes, an exact
+list, edited text) always win. Everything is deterministic for the same store and inputs.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from datetime import date as calendar_date
 
 import numpy as np
 import pyarrow as pa
@@ -20,7 +21,7 @@ from ..config import Settings
 from ..errors import PodbriefError
 from ..store import Store, matrix, sql_in
 from .scoring import corroboration, interest, iso_prefix, novelty, podcast_weight, recency
-from .weights import COMPONENTS, Weights
+from .weights import COMPONENT_LABELS, COMPONENTS, Weights
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,8 @@ CORROBORATION_DAYS = 7
 CORROBORATION_FULL = 3  # this many other podcasts saying something similar scores 1
 ALTERNATES = 20
 ROW_COLUMNS = ["insight_id", "feed_id", "episode_id", "topic_id", "published", "score", "vector"]
+WHY_REASONS = 2  # the largest contributions named in a pick's explanation
+DATE_FORMAT_HINT = "is not YYYY-MM-DD (for example 2026-02-11)"
 
 
 @dataclass
@@ -53,9 +56,12 @@ class Pick:
     topic_label: str | None
     score: float
     components: dict[str, float | None]
-    pinned: bool = False
-    note: str | None = None
+    pinned: bool = False  # the editor's choice: every reader's brief keeps it
+    note: str | None = None  # the editor's public note, shown to readers
     why: str = ""
+    contributions: dict[str, float] = field(default_factory=dict)  # each component's share of `score` (they add up)
+    internal_note: str | None = None  # the editor's note for other editors; never leaves the dashboard
+    related: list[dict] | None = None  # related insights frozen with a published brief; None: look them up now
 
 
 @dataclass
@@ -72,25 +78,36 @@ class Brief:
     weights: Weights
     shortfall: str | None = None
     status: str = "unsaved"  # unsaved | draft | published
-    note: str | None = None
+    note: str | None = None  # the editor's public note on the whole brief
     editor: str | None = None
     updated_at: str | None = None
-    published_at: str | None = None
+    published_at: str | None = None  # when the date was last published (maybe before a later draft)
     notes: dict[str, str] = field(default_factory=dict)
+    version: int | None = None  # the saved version shown; None while nobody saved this date
+    published_version: int | None = None
+    internal_note: str | None = None
+    missing: list[str] = field(default_factory=list)  # saved insights no longer in the store, left out
+
+
+def normalize_date(text: str) -> str:
+    """An ISO date (2026-02-11, 20260211, 2026-W07-3) as YYYY-MM-DD; anything else a clear error."""
+    try:
+        return calendar_date.fromisoformat(str(text).strip()).isoformat()
+    except ValueError as exc:
+        raise PodbriefError(f"Date {text!r} {DATE_FORMAT_HINT}.") from exc
 
 
 def parse_date(date: str) -> datetime:
-    """A brief date (YYYY-MM-DD) as midnight UTC; a clear error otherwise."""
-    try:
-        return datetime.strptime(date, "%Y-%m-%d").replace(tzinfo=UTC)
-    except (TypeError, ValueError) as exc:
-        raise PodbriefError(f"Date {date!r} is not YYYY-MM-DD. Pass e.g. --date 2024-05-10.") from exc
+    """A brief date, exactly YYYY-MM-DD (stored dates compare as text), as midnight UTC; a clear error otherwise."""
+    if normalize_date(date) != date:
+        raise PodbriefError(f"Date {date!r} {DATE_FORMAT_HINT}.")
+    return datetime.fromisoformat(date).replace(tzinfo=UTC)
 
 
 def rank(store: Store, date: str, *, weights: Weights | None = None, pins: list[str] | None = None,
-         excludes: list[str] | None = None, order: list[str] | None = None, edits: dict[str, str] | None = None,
-         fixed: list[str] | None = None, settings: Settings | None = None) -> Brief:
-    """Score the day's candidates and pick the top five; `fixed` scores and explains a given list instead.
+         excludes: list[str] | None = None, edits: dict[str, str] | None = None, fixed: list[str] | None = None,
+         settings: Settings | None = None) -> Brief:
+    """Score the day's candidates and pick the top five; `fixed` scores and explains a given list, in its order, instead.
 
     Example: `python -m pipeline brief --date 2024-05-10 --weights '{"novelty": 1.5}'`
     """
@@ -115,22 +132,19 @@ def rank(store: Store, date: str, *, weights: Weights | None = None, pins: list[
     total = _total(comps, w)
     if fixed is not None:
         chosen = [cand["index"][i] for i in fixed]
-        mmr: dict[int, float] = {}
     else:
-        chosen, mmr = _select(cand, total, [cand["index"][p] for p in pins], w, window_ids)
-    if order:
-        position = {insight_id: n for n, insight_id in enumerate(order)}
-        chosen.sort(key=lambda c: position.get(cand["insight_id"][c], len(position)))
+        chosen = _select(cand, total, [cand["index"][p] for p in pins], w, window_ids)
     eligible = sum(1 for i in window_ids if total[cand["index"][i]] >= w.quality_floor)
     rest = sorted((cand["index"][i] for i in window_ids if cand["index"][i] not in chosen),
                   key=lambda c: (-total[c], cand["insight_id"][c]))[:ALTERNATES]
     pinned = {cand["index"][p] for p in pins}
-    shown = _picks(store, cand, chosen + rest, comps, total, w, edits, pinned, mmr, chosen_set=set(chosen))
+    automatic = set() if fixed is not None else set(chosen) - pinned
+    shown = _picks(store, cand, chosen + rest, comps, total, w, edits, pinned, automatic, chosen_set=set(chosen))
     picks, alternates = shown[:len(chosen)], shown[len(chosen):]
     brief = Brief(date, iso_prefix(start), iso_prefix(end), picks, alternates, len(window_ids), eligible, w)
     if len(picks) < TOP_N and fixed is None:
         brief.shortfall = (f"Only {len(picks)} insight(s) made the brief: {len(window_ids)} candidate(s) in the "
-                           f"{w.window_hours:g} h window ending {date}, {eligible} above the quality floor of "
+                           f"{w.window_hours:g} h window ending {date}, {eligible} above the quality bar of "
                            f"{w.quality_floor:.2f}, at most {w.max_per_podcast} per podcast and {w.max_per_topic} per topic.")
     return brief
 
@@ -178,7 +192,7 @@ def _total(comps: dict[str, np.ndarray | None], w: Weights) -> np.ndarray:
     return sum(weight * comps[name] for name, weight in active) / weight_sum
 
 
-def _select(cand: dict, total: np.ndarray, pinned: list[int], w: Weights, window_ids: list[str]) -> tuple[list[int], dict]:
+def _select(cand: dict, total: np.ndarray, pinned: list[int], w: Weights, window_ids: list[str]) -> list[int]:
     """Pins first, then maximal marginal relevance among eligible window candidates, within the caps."""
     vectors = cand["vector"]
     chosen = list(pinned)
@@ -193,7 +207,6 @@ def _select(cand: dict, total: np.ndarray, pinned: list[int], w: Weights, window
     similarity = np.full(len(total), 0.0, dtype=np.float32)
     if chosen:
         similarity = (vectors @ vectors[chosen].T).max(axis=1)
-    mmr: dict[int, float] = {}
     while len(chosen) < TOP_N:
         allowed = [c for c in pool if per_feed.get(cand["feed_id"][c], 0) < w.max_per_podcast
                    and (not cand["topic_id"][c] or per_topic.get(cand["topic_id"][c], 0) < w.max_per_topic)]
@@ -201,18 +214,17 @@ def _select(cand: dict, total: np.ndarray, pinned: list[int], w: Weights, window
             break
         values = w.mmr_lambda * total[allowed] - (1 - w.mmr_lambda) * np.maximum(similarity[allowed], 0)
         best = allowed[int(np.argmax(values))]  # argmax takes the first of ties; pool is in insight_id order
-        mmr[best] = float(values.max())
         chosen.append(best)
         pool.remove(best)
         per_feed[cand["feed_id"][best]] = per_feed.get(cand["feed_id"][best], 0) + 1
         if cand["topic_id"][best]:
             per_topic[cand["topic_id"][best]] = per_topic.get(cand["topic_id"][best], 0) + 1
         similarity = np.maximum(similarity, vectors @ vectors[best])
-    return chosen, mmr
+    return chosen
 
 
 def _picks(store: Store, cand: dict, indices: list[int], comps: dict, total: np.ndarray, w: Weights,
-           edits: dict[str, str], pinned: set[int], mmr: dict[int, float], *, chosen_set: set[int]) -> list[Pick]:
+           edits: dict[str, str], pinned: set[int], automatic: set[int], *, chosen_set: set[int]) -> list[Pick]:
     if not indices:
         return []
     ids = [cand["insight_id"][c] for c in indices]
@@ -231,6 +243,7 @@ def _picks(store: Store, cand: dict, indices: list[int], comps: dict, total: np.
         row = rows[insight_id]
         episode = episodes.get(row["episode_id"], {})
         components = {name: (None if comps[name] is None else round(float(comps[name][c]), 4)) for name in COMPONENTS}
+        shares = _contributions(components, w)
         out.append(Pick(
             insight_id=insight_id, text=edits.get(insight_id) or row["text"], original_text=row["text"],
             quote=row["quote"] or "", start_s=float(row["start_s"] or 0.0), end_s=float(row["end_s"] or 0.0),
@@ -238,23 +251,31 @@ def _picks(store: Store, cand: dict, indices: list[int], comps: dict, total: np.
             episode_link=episode.get("link"), audio_url=episode.get("audio_url"), feed_id=row["feed_id"],
             feed_title=(feeds.get(row["feed_id"]) or {}).get("title") or row["feed_id"], topic_id=row["topic_id"],
             topic_label=(topics.get(row["topic_id"]) or {}).get("label"), score=round(float(total[c]), 4),
-            components=components, pinned=c in pinned,
-            why=_why(c, components, float(total[c]), w, c in pinned, mmr.get(c), c in chosen_set),
+            components=components, pinned=c in pinned, contributions=shares,
+            why=_why(shares, float(total[c]), w, pinned=c in pinned, automatic=c in automatic, chosen=c in chosen_set),
         ))
     return out
 
 
-def _why(c: int, components: dict[str, float | None], total: float, w: Weights, pinned: bool, mmr: float | None,
-         chosen: bool) -> str:
-    parts = ", ".join(f"{name} {value:.2f}×{w.weight_of(name):g}" for name, value in components.items()
-                      if value is not None and w.weight_of(name) > 0)
-    breakdown = f"score {total:.2f} (weighted mean of {parts})"
+def _contributions(components: dict[str, float | None], w: Weights) -> dict[str, float]:
+    """Each weighted component's share of the overall score (the weighted mean), so that they add up to it."""
+    active = {name: w.weight_of(name) for name, value in components.items() if value is not None and w.weight_of(name) > 0}
+    weight_sum = sum(active.values())
+    return {name: round(weight * components[name] / weight_sum, 4) for name, weight in active.items()} if weight_sum else {}
+
+
+def _why(shares: dict[str, float], total: float, w: Weights, *, pinned: bool, automatic: bool, chosen: bool) -> str:
+    """Why an insight is in the brief or left out, in the words an editor uses."""
+    top = [COMPONENT_LABELS[name] for name, share in sorted(shares.items(), key=lambda kv: -kv[1])[:WHY_REASONS]
+           if share > 0]
+    score = f"It scores {total:.2f}" + (f", mostly for: {'; '.join(top)}." if top else ".")
     if pinned:
-        return f"Pinned by the editor; {breakdown}."
-    if mmr is not None:
-        return f"Picked by relevance and diversity (MMR {mmr:.2f}, λ={w.mmr_lambda:g}); {breakdown}."
+        return f"Chosen by the editor, so every reader gets it. {score}"
+    if automatic:
+        return f"Picked automatically: among the best scores and unlike the picks above it. {score}"
     if chosen:
-        return f"In the saved brief; {breakdown}."
+        return f"In this brief. {score}"
     if total < w.quality_floor:
-        return f"Below the quality floor of {w.quality_floor:.2f}; {breakdown}."
-    return f"Left out by the diversity rules (MMR or the per-podcast/per-topic caps); {breakdown}."
+        return f"Left out: its score of {total:.2f} is under the bar of {w.quality_floor:.2f} for automatic picks."
+    return (f"Left out to keep the brief varied: it is close to a pick above, or the brief already has enough from "
+            f"this show or topic. {score}")

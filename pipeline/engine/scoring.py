@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 
 from ..config import Settings
 from ..store import Store, matrix, sql_in
+from .versions import latest_per_date
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ def novelty(store: Store, cand: dict, recent: pa.Table, date: str, start: dateti
     if len(vectors) == 0:
         return np.zeros(0, dtype=np.float32)
     earlier = (start - timedelta(days=history_days)).strftime("%Y-%m-%d")
-    briefs = store.rows("briefs", f"date < '{date}' AND date >= '{earlier}'", columns=["insight_ids"])
+    briefs = latest_per_date(store, f"date < '{date}' AND date >= '{earlier}'", columns=["insight_ids"])
     picked = sorted({i for b in briefs for i in b["insight_ids"] or []})
     closest = np.zeros(len(vectors), dtype=np.float32)
     if picked:

@@ -10,6 +10,14 @@ from ..errors import PodbriefError
 from .related import RELATED_THRESHOLD
 
 COMPONENTS = ("quality", "novelty", "corroboration", "recency", "interest", "podcast")
+COMPONENT_LABELS = {  # what each component rewards, in an editor's words (the Why chart, the sliders, explanations)
+    "quality": "a clear, self-contained point",
+    "novelty": "new: not heard in the last month",
+    "corroboration": "said on other shows too",
+    "recency": "one of the newest episodes",
+    "interest": "matches your interests",
+    "podcast": "from a show you weight highly",
+}
 
 
 @dataclass
