@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 TITLE = "Podbrief"
 RELATED_PER_PICK = 3
+NO_RELATED = "No related insight from other podcasts yet."
 MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]!|~$])")  # without [ ] no link or image can form; $ would start math
 BLOCK_START = re.compile(r"^([#+=-])")  # what would start a heading or a list at the start of a line
 ORDERED_START = re.compile(r"^(\d+)([.)])")  # "1." would start a numbered list
@@ -75,12 +76,12 @@ def _pick_markdown(store: Store, number: int, pick: Pick, threshold: float, expl
     if explain:
         lines += [f"*Why:* {escape(pick.why)}", ""]
     found = related(store, pick.insight_id, limit=RELATED_PER_PICK, threshold=threshold)
-    if found:
-        lines += ["**Related Insights**", ""]
-        for item in found:
-            meta = _related_source(store, item)
-            lines.append(f"- {escape(item['text'])} — {meta} (similarity {item['similarity']:.2f})")
-        lines.append("")
+    lines += ["**Related Insights**", ""]
+    for item in found:  # readers get the insight and where it was said, never a similarity number
+        lines.append(f"- {escape(item['text'])} — {_related_source(store, item)}")
+    if not found:
+        lines.append(f"*{NO_RELATED}*")
+    lines.append("")
     return lines
 
 
