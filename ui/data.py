@@ -6,6 +6,8 @@ second store) never serves another store's rows. After a write, clear the caches
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -13,6 +15,7 @@ import streamlit as st
 from pipeline.config import get_settings
 from pipeline.engine import briefs, export, topic_views
 from pipeline.engine.rank import Brief
+from pipeline.engine.search import KINDS, SearchFilters
 from pipeline.engine.search import insight_detail as detail_of
 from pipeline.engine.search import search as find
 from pipeline.engine.search import segment_detail as segment_of
@@ -148,9 +151,17 @@ def topic_insights(db: str, topic_id: str) -> list[dict]:
 
 
 @st.cache_data(ttl=READ_TTL_S, max_entries=ENTRIES, show_spinner="Searching…")
-def search_hits(db: str, query: str) -> list[dict]:
-    """Insights and transcript segments matching a query by words or meaning, best first."""
-    return find(_store(db), query)
+def search_hits(db: str, query: str, feed_ids: tuple[str, ...] = (), dates: tuple[str | None, str | None] = (None, None),
+                topic_ids: tuple[str, ...] = (), kinds: tuple[str, ...] = KINDS) -> list[dict]:
+    """Insights and transcript passages matching a query by words or meaning, best first, within the filters."""
+    return find(_store(db), query, filters=SearchFilters(feed_ids, dates[0], dates[1], topic_ids, kinds))
+
+
+@st.cache_data(ttl=READ_TTL_S, max_entries=8, show_spinner=False)
+def published_range(db: str) -> tuple[date, date]:
+    """The first and last publication dates of the stored episodes (today for both when none is dated)."""
+    days = sorted(str(e["published"])[:10] for e in _store(db).rows("episodes", "published IS NOT NULL", columns=["published"]))
+    return (date.fromisoformat(days[0]), date.fromisoformat(days[-1])) if days else (date.today(), date.today())
 
 
 @st.cache_data(ttl=READ_TTL_S, max_entries=ENTRIES, show_spinner=False)

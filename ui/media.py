@@ -1,0 +1,66 @@
+"""Play from here: an episode's audio from a timestamp, only from sources that are safe to hand to `st.audio`.
+
+`st.audio` given a string that is not an http(s) URL reads that path on the server and serves it to the browser,
+so a feed that names `/etc/passwd` or `file:///...` as its enclosure must never reach it. `playable` is the one
+check; swap it for `pipeline.ingest.http.playable_audio` once that lands.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import streamlit as st
+from streamlit import url_util
+
+from pipeline.config import get_settings
+
+PLAYING_KEY = "playing"  # which item's player is open (one at a time: a local file is loaded into memory to serve it)
+STREAMLIT_URL_SCHEMES = ("http", "https", "data")  # what st.audio passes to the browser instead of reading a file
+
+
+def playable(url: str | None) -> str | None:
+    """What `st.audio` may be given for an episode's audio: an http(s) URL as it is, or a file inside the store's
+    audio folder (PODBRIEF_AUDIO_DIR) as its real path; None for anything else."""
+    text = (url or "").strip()
+    if not text or any(ch in text for ch in "\r\n\t\x00"):
+        return None
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if scheme in {"http", "https"}:
+        # st.audio must see it as a URL too, or it would read it as a path.
+        return text if parts.netloc and url_util.is_url(text, allowed_schemas=STREAMLIT_URL_SCHEMES) else None
+    if scheme == "file" and parts.netloc in {"", "localhost"}:
+        path = Path(unquote(parts.path))
+    elif scheme == "":
+        path = Path(text)
+    else:
+        return None
+    if not path.is_absolute():
+        return None  # relative to whatever the server's working folder is: never
+    root = Path(get_settings().podbrief_audio_dir).resolve()
+    real = path.resolve()  # symlinks and .. resolved before the folder check
+    return str(real) if real.is_relative_to(root) and real.is_file() else None
+
+
+def play_from_here(audio_url: str | None, start_s: float | None, key: str) -> None:
+    """A "Play from M:SS" button that opens the episode's audio at that second; says so when there is none to play."""
+    source = playable(audio_url)
+    seconds = int(start_s or 0)
+    if source is None:
+        st.caption("No playable audio for this episode." if audio_url else "This episode has no audio.")
+        return
+    if st.session_state.get(PLAYING_KEY) == key:
+        st.audio(source, start_time=seconds)
+    else:
+        st.button(f"Play from {_clock(seconds)}", key=f"play_{key}", icon=":material/play_arrow:",
+                  on_click=_open_player, args=(key,))
+
+
+def _open_player(key: str) -> None:
+    st.session_state[PLAYING_KEY] = key
+
+
+def _clock(seconds: int) -> str:
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
