@@ -21,6 +21,7 @@ SESSION_DEFAULTS: dict[str, object] = {
     media.PLAYING_KEY: None,  # the one insight or passage whose audio player is open
     "explore_insight_id": None,  # the insight whose detail the Explore page shows
     "topics_job": None,  # a re-clustering started from the Explore page: (pid, log)
+    "topics_job_seen": None,  # the re-clustering whose end the page has already shown
     "job_pid": None,  # the background ingestion job started from the Feeds page, and its log
     "job_log": None,
 }

@@ -15,6 +15,7 @@ import numpy as np
 from ..config import Settings
 from ..store import Store, sql_eq, sql_in, sql_quote
 from .related import RELATED_LIMIT, RELATED_THRESHOLD, related_to_vector
+from .speakers import speakers_at
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +137,7 @@ def _describe(store: Store, hits: list[dict]) -> list[dict]:
         columns=["episode_id", "title", "audio_url", "published", "link"])}
     feeds = {r["feed_id"]: r for r in store.rows("feeds", sql_in("feed_id", {r["feed_id"] for r in rows}),
                                                  columns=["feed_id", "title"])}
-    speakers = _speakers(store, [r for h, r in zip(hits, rows, strict=True) if h["kind"] == "insight"])
+    speakers = speakers_at(store, [r for h, r in zip(hits, rows, strict=True) if h["kind"] == "insight"])
     out = []
     for hit in hits:
         row = hit["row"]
@@ -150,24 +151,6 @@ def _describe(store: Store, hits: list[dict]) -> list[dict]:
             "topic_id": row.get("topic_id"), "audio_url": episode.get("audio_url"), "score": round(hit["score"], 5),
             "matched_by": sorted(set(hit["matched_by"])), "in_transcript": bool(hit.get("in_transcript")),
         })
-    return out
-
-
-def _speakers(store: Store, insights: list[dict]) -> dict[str, str]:
-    """Who speaks where each insight starts, where the transcript names speakers."""
-    if not insights:
-        return {}
-    where = " OR ".join(f"({sql_eq('episode_id', r['episode_id'])} AND start_s <= {float(r['start_s'] or 0):.3f} "
-                        f"AND end_s > {float(r['start_s'] or 0):.3f})" for r in insights)
-    found: dict[tuple[str, float], str] = {}
-    for seg in store.rows("segments", f"speaker IS NOT NULL AND ({where})", columns=["episode_id", "start_s", "speaker"]):
-        found.setdefault((seg["episode_id"], seg["start_s"]), seg["speaker"])
-    out = {}
-    for r in insights:
-        names = [name for (episode, start), name in sorted(found.items()) if episode == r["episode_id"]
-                 and start <= float(r["start_s"] or 0)]
-        if names:
-            out[r["insight_id"]] = names[-1]
     return out
 
 
