@@ -1,13 +1,14 @@
 """Topic clusters on a real LanceDB store with three planted topics of real podcast sentences."""
 
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from pipeline.config import Settings
 from pipeline.engine.topic_edits import merge_topics, rename_topic
-from pipeline.engine.topic_views import topic_insights, topic_list, topic_map, topic_trend
+from pipeline.engine.topic_views import topic_insights, topic_list, topic_map, topic_trend, trend_freq
 from pipeline.engine.topics import assign_topics, topics
 from pipeline.errors import PodbriefError
 from pipeline.store import Store
@@ -225,3 +226,17 @@ def test_renaming_and_merging_refuse_bad_input_clearly(engine: Engine) -> None:
         rename_topic(engine.store, "topic-9999", "Name", editor="ed")
     with pytest.raises(PodbriefError, match="two different topics"):
         merge_topics(engine.store, first, first, editor="ed")
+
+
+def test_topics_over_time_fill_the_empty_periods_and_the_period_suits_the_range(engine: Engine) -> None:
+    topics(engine.store, rebuild=True, settings=Settings())
+    weeks = topic_trend(engine.store, freq="W", start=date(2024, 3, 1), end=date(2024, 5, 31))
+    periods = sorted(weeks["period"].unique())
+    assert periods[0] == "2024-02-26" and periods[-1] == "2024-05-27" and len(periods) == 14  # every week is there
+    per_week = weeks.groupby("period")["count"].sum()
+    assert per_week["2024-03-04"] == 0 and per_week["2024-05-06"] == 90
+    assert set(weeks["topic_id"]) == {t["topic_id"] for t in topic_list(engine.store)}
+    assert len(weeks) == 14 * len(topic_list(engine.store))  # one row per week and topic, zero where none
+    assert trend_freq(date(2024, 5, 1), date(2024, 5, 31)) == "D"
+    assert trend_freq(date(2024, 1, 1), date(2024, 5, 31)) == "W"
+    assert trend_freq(date(2023, 1, 1), date(2024, 5, 31)) == "M"
