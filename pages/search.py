@@ -77,7 +77,7 @@ with results_col:
             details.button("Details", key=f"hit_{n}", on_click=_open, args=(hit["kind"], hit["id"]),
                            icon=":material/open_in_new:")
             with play:
-                media.play_from_here(hit["audio_url"], hit["start_s"], f"hit_{hit['kind']}_{hit['id']}")
+                media.play_from_here(hit["audio_url"], hit["start_s"], f"hit_{hit['kind']}_{hit['id']}", quiet=True)
     if pages > 1:
         back, where, forward = st.columns([1, 2, 1])
         back.button("Previous", disabled=page == 0, on_click=_turn, args=(-1,), icon=":material/chevron_left:")

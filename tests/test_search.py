@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.engine.related import RELATED_THRESHOLD
 from pipeline.config import Settings
+from pipeline.engine.related import RELATED_THRESHOLD
 from pipeline.engine.search import SearchFilters, insight_detail, search
 from pipeline.engine.topics import topics
 from tests.engine_fixtures import Engine, build_engine

@@ -7,6 +7,7 @@ check; swap it for `pipeline.ingest.http.playable_audio` once that lands.
 
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -43,15 +44,19 @@ def playable(url: str | None) -> str | None:
     return str(real) if real.is_relative_to(root) and real.is_file() else None
 
 
-def play_from_here(audio_url: str | None, start_s: float | None, key: str) -> None:
-    """A "Play from M:SS" button that opens the episode's audio at that second; says so when there is none to play."""
+def play_from_here(audio_url: str | None, start_s: float | None, key: str, *, quiet: bool = False) -> None:
+    """A "Play from M:SS" button that opens the episode's audio at that second; says why there is none to play unless
+    `quiet` (in long lists of results)."""
     source = playable(audio_url)
     seconds = int(start_s or 0)
     if source is None:
-        st.caption("No playable audio for this episode." if audio_url else "This episode has no audio.")
+        if not quiet:
+            st.caption("This episode's audio can't be played here: it is neither on the web nor in the audio folder."
+                       if audio_url else "This episode has no audio.")
         return
     if st.session_state.get(PLAYING_KEY) == key:
-        st.audio(source, start_time=seconds)
+        # A local file is served with the type its name says (st.audio would call a FLAC file WAV).
+        st.audio(source, format=mimetypes.guess_type(source)[0] or "audio/mpeg", start_time=seconds)
     else:
         st.button(f"Play from {_clock(seconds)}", key=f"play_{key}", icon=":material/play_arrow:",
                   on_click=_open_player, args=(key,))

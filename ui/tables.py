@@ -69,7 +69,15 @@ def highlight(text: str | None, query: str) -> str:
 
 
 def _stem(word: str) -> str:
-    for suffix in ("'s", "ing", "ed", "es", "s"):
+    """A light English stem, so "sources", "sourced" and "source" match one another (not a linguist's stemmer)."""
+    word = word.removesuffix("'s")
+    if word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith("es") and word[:-2].endswith(("s", "x", "z", "ch", "sh")):
+        word = word[:-2]
+    elif word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        word = word[:-1]
+    for suffix in ("ing", "ed"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
+            return word[: -len(suffix)].rstrip("e")
+    return word.rstrip("e") if len(word) > 3 else word
