@@ -13,10 +13,6 @@ from ui.widgets import clock, inert
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run a cell starting with these as a formula
 WORD = re.compile(r"\w+")
 MARK_OPEN, MARK_CLOSE = "\x00", "\x01"  # survive the Markdown escaping, then become the highlight syntax
-QUIET_WORDS = frozenset({  # not worth a highlight
-    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "from", "in", "into", "is", "it", "of", "on", "or",
-    "so", "that", "the", "this", "to", "was", "with",
-})
 EXPORT_COLUMNS = {  # the export's column: where it comes from
     "insight": "text", "speaker": "speaker", "podcast": "podcast", "episode": "episode", "published": "published",
     "at": "at", "topic": "topic", "listen": "listen", "episode_page": "episode_page",
@@ -61,7 +57,9 @@ def export_buttons(frame: pd.DataFrame, name: str, *, key: str) -> None:
 
 def highlight(text: str | None, query: str) -> str:
     """Feed text as inert Markdown with the query's words (and their plural or -ing/-ed forms) highlighted."""
-    wanted = {_stem(w) for w in WORD.findall(query.lower()) if w not in QUIET_WORDS}
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS  # not worth a highlight
+
+    wanted = {_stem(w) for w in WORD.findall(query.lower()) if w not in ENGLISH_STOP_WORDS}
     raw = (text or "").replace(MARK_OPEN, "").replace(MARK_CLOSE, "")
     marked = WORD.sub(lambda m: f"{MARK_OPEN}{m.group(0)}{MARK_CLOSE}" if _stem(m.group(0).lower()) in wanted
                       else m.group(0), raw)

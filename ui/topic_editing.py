@@ -34,6 +34,8 @@ def panel(db: str, topics: list[dict]) -> None:
                 _apply(lambda: topic_edits.merge_topics(data.store(), keep, other, editor=editor),
                        "Merged: “{label}” now holds {size} insights, and stays one topic when re-clustered.")
         recluster(db)
+    if st.session_state[JOB_KEY]:  # outside the expander, so it shows while the expander is closed
+        _job_status()
 
 
 def _apply(change, message: str) -> None:
@@ -53,8 +55,6 @@ def recluster(db: str) -> None:
     if st.button("Re-cluster topics now", disabled=bool(running), icon=":material/bubble_chart:",
                  help="Groups every insight afresh; editors' names and merges are kept."):
         st.session_state[JOB_KEY] = jobs.start_job(db, ["topics", "--rebuild"])
-    if st.session_state[JOB_KEY]:
-        _job_status()
 
 
 @st.fragment(run_every=POLL_S)
