@@ -109,7 +109,11 @@ def test_researchers_morning(web_audio_feed: str, chromium: Path, dashboard: str
             page.get_by_text("Re-clustering finished").wait_for(timeout=JOB_TIMEOUT_MS)
             _settle(page)
             page.locator(".legendtext").filter(has_text=NEW_NAME).first.wait_for(timeout=PAGE_TIMEOUT_MS)
-            page.screenshot(path=str(shots / "explore.png"), full_page=False)
+            page.goto(dashboard + "explore")  # a fresh visit: the name is in the stored topics, not only this session
+            page.get_by_text("Topics over time").wait_for(timeout=PAGE_TIMEOUT_MS)
+            _settle(page)
+            page.locator(".legendtext").filter(has_text=NEW_NAME).first.wait_for(timeout=PAGE_TIMEOUT_MS)
+            page.screenshot(path=str(shots / "explore.png"))
         finally:
             browser.close()
     after = {t["topic_id"]: t for t in topic_list(store)}

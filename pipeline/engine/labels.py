@@ -61,17 +61,32 @@ def _stop_words() -> list[str]:
 
 def topic_keywords(texts: list[str], labels: np.ndarray, k: int, *, top: int = KEYWORDS_PER_TOPIC) -> list[list[str]]:
     """The `top` most distinctive words of each of `k` clusters, by class-based TF-IDF (as in BERTopic)."""
+    return _keywords(_word_ctfidf(texts, labels, k), k, top)
+
+
+def topic_labels(texts: list[str], labels: np.ndarray, k: int) -> tuple[list[list[str]], list[list[str]]]:
+    """Each of `k` clusters' keywords and phrases (one word count serves both)."""
+    words = _word_ctfidf(texts, labels, k)
+    return _keywords(words, k, KEYWORDS_PER_TOPIC), topic_phrases(texts, labels, k, words=words)
+
+
+def _word_ctfidf(texts: list[str], labels: np.ndarray, k: int) -> tuple[np.ndarray, sparse.csr_matrix] | None:
+    """The vocabulary and each cluster's c-TF-IDF score per word; None when the texts hold nothing but stop words."""
     from sklearn.feature_extraction.text import CountVectorizer
 
     vectorizer = CountVectorizer(stop_words=_stop_words(), token_pattern=TOKEN_PATTERN, lowercase=True,
                                  min_df=2 if len(texts) >= 50 else 1, max_features=MAX_VOCABULARY)
     try:
         counts = vectorizer.fit_transform(texts)
-    except ValueError:  # nothing but stop words
+    except ValueError:
+        return None
+    return vectorizer.get_feature_names_out(), _ctfidf(_classes(labels, k) @ counts, k)
+
+
+def _keywords(words: tuple[np.ndarray, sparse.csr_matrix] | None, k: int, top: int) -> list[list[str]]:
+    if words is None:
         return [[] for _ in range(k)]
-    classes = sparse.csr_matrix((np.ones(len(labels)), (labels, np.arange(len(labels)))), shape=(k, len(labels)))
-    scores = _ctfidf(classes @ counts, k)
-    vocab = vectorizer.get_feature_names_out()
+    vocab, scores = words
     out: list[list[str]] = []
     for row in range(k):
         start, end = scores.indptr[row], scores.indptr[row + 1]
@@ -79,6 +94,11 @@ def topic_keywords(texts: list[str], labels: np.ndarray, k: int, *, top: int = K
         order = np.lexsort((cols, -vals))[:top]  # ties by vocabulary order, so reruns agree
         out.append([str(vocab[cols[i]]) for i in order])
     return out
+
+
+def _classes(labels: np.ndarray, k: int) -> sparse.csr_matrix:
+    """A k x n matrix with a 1 where insight j is in cluster i."""
+    return sparse.csr_matrix((np.ones(len(labels)), (labels, np.arange(len(labels)))), shape=(k, len(labels)))
 
 
 def keyword_label(keywords: list[str]) -> str:
@@ -107,7 +127,8 @@ def _phrase_stop_words() -> frozenset[str]:
     return frozenset(_stop_words()) | frozenset(NOT_IN_PHRASES.split())
 
 
-def topic_phrases(texts: list[str], labels: np.ndarray, k: int, *, top: int = PHRASES_PER_TOPIC) -> list[list[str]]:
+def topic_phrases(texts: list[str], labels: np.ndarray, k: int, *, top: int = PHRASES_PER_TOPIC,
+                  words: tuple[np.ndarray, sparse.csr_matrix] | None = None) -> list[list[str]]:
     """The `top` most distinctive 2-4 word phrases of each of `k` clusters, by c-TF-IDF, each as its members write it.
 
     A phrase must occur in at least MIN_PHRASE_MEMBERS of the cluster's insights when the cluster has more than that.
@@ -119,10 +140,11 @@ def topic_phrases(texts: list[str], labels: np.ndarray, k: int, *, top: int = PH
         counts = vectorizer.fit_transform(texts)
     except ValueError:  # no phrase anywhere
         return [[] for _ in range(k)]
-    classes = sparse.csr_matrix((np.ones(len(labels)), (labels, np.arange(len(labels)))), shape=(k, len(labels)))
+    classes = _classes(labels, k)
     scores = _ctfidf(classes @ counts, k)
     members = (classes @ (counts > 0).astype(np.float64)).tocsr()  # in how many of a cluster's insights each phrase occurs
-    words = _word_scores(texts, classes, k)
+    word_vocab, word_scores = words if words is not None else _word_ctfidf(texts, labels, k) or (np.array([]), None)
+    index = {str(w): i for i, w in enumerate(word_vocab)}
     sizes = np.bincount(labels, minlength=k)
     vocab = vectorizer.get_feature_names_out()
     out: list[list[str]] = []
@@ -136,26 +158,12 @@ def topic_phrases(texts: list[str], labels: np.ndarray, k: int, *, top: int = PH
         keep = found_in >= need
         cols, vals, found_in = cols[keep], vals[keep], found_in[keep]
         # Shared by more members first, then made of the topic's most distinctive words, then c-TF-IDF.
-        weight = np.array([np.mean([words[row].get(w, 0.0) for w in vocab[c].split()]) for c in cols])
+        weight = np.array([np.mean([word_scores[row, index[w]] if w in index else 0.0 for w in vocab[c].split()])
+                           for c in cols]) if word_scores is not None else np.zeros(len(cols))
         order = np.lexsort((cols, -vals, -weight, -np.minimum(found_in, 3)))[:top]
         member_texts = [texts[i] for i in np.flatnonzero(labels == row)]
         out.append([_surface_form(str(vocab[cols[i]]), member_texts) for i in order])
     return out
-
-
-def _word_scores(texts: list[str], classes: sparse.csr_matrix, k: int) -> list[dict[str, float]]:
-    """Each cluster's c-TF-IDF score per word."""
-    from sklearn.feature_extraction.text import CountVectorizer
-
-    vectorizer = CountVectorizer(stop_words=_stop_words(), token_pattern=TOKEN_PATTERN, max_features=MAX_VOCABULARY)
-    try:
-        counts = vectorizer.fit_transform(texts)
-    except ValueError:
-        return [{} for _ in range(k)]
-    scores = _ctfidf(classes @ counts, k)
-    vocab = vectorizer.get_feature_names_out()
-    return [{str(vocab[c]): float(v) for c, v in zip(scores[row].indices, scores[row].data, strict=True)}
-            for row in range(k)]
 
 
 def _ctfidf(per_class: sparse.spmatrix, k: int) -> sparse.csr_matrix:

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..errors import PodbriefError
 from ..store import Store, matrix, now_iso, sql_eq
-from .labels import auto_label, topic_keywords, topic_phrases
+from .labels import auto_label, topic_labels
 from .topic_names import EDITOR
 from .topics import MERGE_FROM, clustering_state, map_positions, unit_means
 
@@ -83,4 +83,5 @@ def _describe(store: Store, topic_id: str) -> tuple[list[str], list[str]]:
     table = store.arrow("insights", "topic_id IS NOT NULL", columns=["text", "topic_id"])
     mine = np.asarray([t == topic_id for t in table.column("topic_id").to_pylist()], dtype=np.int64)
     texts = table.column("text").to_pylist()
-    return topic_keywords(texts, mine, 2)[1], topic_phrases(texts, mine, 2)[1]
+    keywords, phrases = topic_labels(texts, mine, 2)
+    return keywords[1], phrases[1]

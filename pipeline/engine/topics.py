@@ -18,7 +18,7 @@ from scipy import sparse
 
 from ..config import Settings, get_settings
 from ..store import Store, matrix, now_iso, sql_eq, sql_in
-from .labels import auto_label, llm_client, llm_label, topic_keywords, topic_phrases
+from .labels import auto_label, llm_client, llm_label, topic_labels
 from .topic_names import Name, carry_names, fuse_merged, overlap
 
 log = logging.getLogger(__name__)
@@ -171,8 +171,7 @@ def _recluster(store: Store, settings: Settings, started: float) -> TopicRun:
     sizes = np.bincount(labels, minlength=k)
     topic_ids, kept, next_id = _match(centroids, sizes, previous, state.get("next_id", 1))
     texts = data.column("text").to_pylist()
-    keywords = topic_keywords(texts, labels, k)
-    phrases = topic_phrases(texts, labels, k)
+    keywords, phrases = topic_labels(texts, labels, k)
     counts = overlap(was, labels, k, [p["topic_id"] for p in previous])
     edited = store.rows("topics", "label_source = 'editor' OR array_length(merged_ids) > 0")  # read late: see carry_names
     names = carry_names(previous, edited, topic_ids, counts)
