@@ -15,6 +15,7 @@ import streamlit as st
 from streamlit import url_util
 
 from pipeline.config import get_settings
+from ui.widgets import clock
 
 PLAYING_KEY = "playing"  # which item's player is open (one at a time: a local file is loaded into memory to serve it)
 STREAMLIT_URL_SCHEMES = ("http", "https", "data")  # what st.audio passes to the browser instead of reading a file
@@ -58,14 +59,9 @@ def play_from_here(audio_url: str | None, start_s: float | None, key: str, *, qu
         # A local file is served with the type its name says (st.audio would call a FLAC file WAV).
         st.audio(source, format=mimetypes.guess_type(source)[0] or "audio/mpeg", start_time=seconds)
     else:
-        st.button(f"Play from {_clock(seconds)}", key=f"play_{key}", icon=":material/play_arrow:",
+        st.button(f"Play from {clock(seconds)}", key=f"play_{key}", icon=":material/play_arrow:",
                   on_click=_open_player, args=(key,))
 
 
 def _open_player(key: str) -> None:
     st.session_state[PLAYING_KEY] = key
-
-
-def _clock(seconds: int) -> str:
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"

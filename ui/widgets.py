@@ -220,9 +220,3 @@ def insight_card(text: str, feed_title: str, episode_title: str, audio_url: str 
     """One insight with its speaker, podcast, episode and timestamp (Search results and details)."""
     st.markdown(inert(text))
     st.caption(source_line(feed_title, episode_title, audio_url, start_s, episode_link=episode_link, speaker=speaker))
-
-
-def insight_table(frame: pd.DataFrame, columns: list[str]) -> None:
-    """Insights as a plain-text table (nothing in it is rendered as Markdown or HTML)."""
-    st.dataframe(frame, hide_index=True, column_order=columns,
-                 column_config={"text": st.column_config.TextColumn("Insight", width="large")})
