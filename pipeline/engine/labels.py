@@ -40,8 +40,13 @@ NOT_IN_PHRASES = (
     "trying start started doing going looking talking saying getting work working works different able talk talked "
     "day days week year years today episode guys folks everybody somebody someone something everything anything "
     "new old big small huge whole end ends ended point points case cases hard easy true course fact idea ideas "
-    "happen happens happened wish wanted tell told thank thanks love feel felt kinda sorta huh hmm wow cool awesome"
+    "happen happens happened wish wanted tell told thank thanks love feel felt kinda sorta huh hmm wow cool awesome "
+    # adverbs and quantifiers that name no subject, and light verbs ("content gives", "vast majority", "iron instead")
+    "instead forever always never ever often sometimes usually majority minority vast half percent plenty "
+    "give gives gave take takes took makes made goes went comes came says keeps keep kept puts seems seem becomes become "
+    "having requires require required means meant including"
 )
+ADVERB_ENDINGS = ("ally", "ively", "ously", "ently", "antly")  # "quantitatively", "seriously": never a subject
 CLAUSE_BREAK = re.compile(r"[,.;:!?()\[\]\"“”—–]|\s-\s")  # a phrase never spans these
 PHRASE_TOKEN = re.compile(r"[^\W\d_][\w'-]*[^\W_]|[^\W\d_]", re.UNICODE)
 LABEL_EXAMPLES = 5
@@ -116,7 +121,7 @@ def _phrase_analyzer(text: str) -> list[str]:
         for i in range(len(words)):
             for n in range(low, high + 1):
                 gram = words[i:i + n]
-                if len(gram) < n or any(w in banned or len(w) < 2 or "'" in w for w in gram):
+                if len(gram) < n or any(w in banned or len(w) < 2 or "'" in w or w.endswith(ADVERB_ENDINGS) for w in gram):
                     break  # a longer n-gram from here holds the same unwanted word
                 out.append(" ".join(gram))
     return out
