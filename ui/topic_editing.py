@@ -3,6 +3,8 @@ re-clustering (pipeline/engine/topic_names.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from pipeline.engine import topic_edits
@@ -38,7 +40,8 @@ def panel(db: str, topics: list[dict]) -> None:
         _job_status()
 
 
-def _apply(change, message: str) -> None:
+def _apply(change: Callable[[], dict], message: str) -> None:
+    """Make one topic change, then show the message and the new topics (or say why it was refused)."""
     try:
         topic = change()
     except PodbriefError as exc:
