@@ -5,7 +5,7 @@ Run with `streamlit run app.py`; the store is PODBRIEF_DB (default data/lancedb)
 
 import streamlit as st
 
-from ui import auth, draft, feed_admin, shell, widgets
+from ui import auth, draft, feed_admin, media, shell, widgets
 
 SESSION_DEFAULTS: dict[str, object] = {
     shell.SHELL_KEY: True,  # pages check this to know app.py ran (see ui/shell.py)
@@ -18,6 +18,12 @@ SESSION_DEFAULTS: dict[str, object] = {
     draft.UNDO_KEY: {},  # date -> earlier working copies, for Undo
     "detail_insight_id": None,  # the insight, or the transcript segment, whose detail the Search page shows
     "detail_segment_id": None,
+    "search_asked": None,  # the query and filters the Search page's results are for, and which page of them it shows
+    "search_page": 0,
+    media.PLAYING_KEY: None,  # the one insight or passage whose audio player is open
+    "explore_insight_id": None,  # the insight whose detail the Explore page shows
+    "topics_job": None,  # a re-clustering started from the Explore page: (pid, log)
+    "topics_job_seen": None,  # the re-clustering whose end the page has already shown
     "job_pid": None,  # the background ingestion job started from the Feeds page, and its log
     "job_log": None,
     feed_admin.PREVIEW_KEY: None,  # the feed address whose preview the Feeds page shows

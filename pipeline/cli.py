@@ -221,11 +221,26 @@ def _clock(seconds: float) -> str:
 
 @command
 def cmd_topics(args: argparse.Namespace) -> int:
-    """Cluster insights into topics (new insights join the nearest topic unless a re-cluster is due).
-    Example: python -m pipeline topics --rebuild"""
+    """Cluster insights into topics (new insights join the nearest topic unless a re-cluster is due); list, rename
+    or merge topics (names and merges survive re-clustering).
+    Example: python -m pipeline topics rename topic-0003 "Go at work" (or: topics --rebuild, topics list)"""
+    from .engine import topic_edits
+    from .engine.topic_views import topic_list
     from .engine.topics import topics
 
-    print(topics(_store(args), rebuild=args.rebuild).message)
+    store = _store(args)
+    if args.action == "list":
+        for t in topic_list(store):
+            named = "  (named by an editor)" if t["label_source"] == "editor" else ""
+            print(f"{t['topic_id']}  {t['size']:>6}  {t['label']}{named}")
+    elif args.action == "rename":
+        topic = topic_edits.rename_topic(store, args.topic_id, args.name, editor=args.editor)
+        print(f"{topic['topic_id']} is now called {topic['label']!r}")
+    elif args.action == "merge":
+        topic = topic_edits.merge_topics(store, args.keep_id, args.other_id, editor=args.editor)
+        print(f"merged {args.other_id} into {topic['topic_id']} ({topic['label']!r}, {topic['size']} insights)")
+    else:
+        print(topics(store, rebuild=args.rebuild).message)
     return 0
 
 
@@ -327,7 +342,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", metavar="PATH")
     p.add_argument("--json", action="store_true", help="print a JSON array of insights")
     p.add_argument("--extractor", choices=["auto", "extractive", "llm"], default="auto")
-    add("topics").add_argument("--rebuild", action="store_true", help="re-cluster everything now")
+    p = add("topics")
+    p.add_argument("--rebuild", action="store_true", help="re-cluster everything now")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", help="list, rename or merge (default: cluster)")
+    actions.add_parser("list", help="print every topic: id, size, name")
+    rename = actions.add_parser("rename", help="give a topic a name that re-clustering keeps")
+    rename.add_argument("topic_id", metavar="TOPIC_ID")
+    rename.add_argument("name", metavar="NAME")
+    merge = actions.add_parser("merge", help="fold topic OTHER_ID into KEEP_ID, for good")
+    merge.add_argument("keep_id", metavar="KEEP_ID")
+    merge.add_argument("other_id", metavar="OTHER_ID")
+    for action in (rename, merge):
+        action.add_argument("--editor", default=getpass.getuser(), help="who made the change (default: your login)")
+        action.add_argument("--db", default=argparse.SUPPRESS, help="store folder (as before the action)")
     p = add("brief")
     p.add_argument("--date", help="YYYY-MM-DD (default: the latest date with insights)")
     p.add_argument("--out", metavar="FILE", help="write the Markdown here instead of printing it")

@@ -61,6 +61,8 @@ SCHEMAS: dict[str, pa.Schema] = {
         [
             ("topic_id", STR), ("label", STR), ("keywords", STRS), ("size", I64), ("centroid", pa.list_(pa.float32())),
             ("updated_at", STR), ("label_source", STR),
+            # An editor's rename (label_source "editor") and merges: re-clustering carries both over.
+            ("edited_by", STR), ("edited_at", STR), ("merged_ids", STRS),
         ]
     ),
     "brief_versions": pa.schema(

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import mimetypes
+import re
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -71,6 +72,7 @@ class Response:
     content_length: bool = True
     etag: str | None = None
     last_modified: str | None = None
+    ranges: bool = False  # answer "Range: bytes=..." with 206 and that slice (served files do, as real hosts do)
 
 
 Handler = Callable[[RecordedRequest], Response]
@@ -219,6 +221,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if _not_modified(response, request.headers):
             response = replace(response, status=304, body=b"", content_type="")
         body = response.body.encode() if isinstance(response.body, str) else response.body
+        if response.ranges and response.status == 200:
+            response, body = _byte_range(response, body, request.headers.get("range"))
         self.send_response(response.status)
         content_type = response.content_type
         if content_type is None:
@@ -262,6 +266,21 @@ def _not_modified(response: Response, headers: dict[str, str]) -> bool:
     return False
 
 
+def _byte_range(response: Response, body: bytes, asked: str | None) -> tuple[Response, bytes]:
+    """The part of a body a `Range: bytes=START-END` header asks for (206), or all of it; a player seeks this way."""
+    headers = {**response.headers, "Accept-Ranges": "bytes"}
+    match = re.fullmatch(r"bytes=(\d*)-(\d*)", (asked or "").strip())
+    if not match or not body or match.groups() == ("", ""):
+        return replace(response, headers=headers), body
+    first, last = match.groups()
+    start = int(first) if first else max(len(body) - int(last), 0)
+    end = min(int(last), len(body) - 1) if first and last else len(body) - 1
+    if start > end:
+        return replace(response, status=416, headers={**headers, "Content-Range": f"bytes */{len(body)}"}), b""
+    headers["Content-Range"] = f"bytes {start}-{end}/{len(body)}"
+    return replace(response, status=206, headers=headers), body[start:end + 1]
+
+
 def _file_response(file: Path) -> Response:
     data = file.read_bytes()
     return Response(
@@ -269,6 +288,7 @@ def _file_response(file: Path) -> Response:
         etag='"' + hashlib.sha1(data).hexdigest()[:16] + '"',
         last_modified=formatdate(int(file.stat().st_mtime), usegmt=True),
         content_type=mimetypes.guess_type(file.name)[0] or DEFAULT_TYPE,
+        ranges=True,
     )
 
 

@@ -143,3 +143,26 @@ def test_output_into_a_closed_pipe_prints_no_traceback(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("text", "seconds"), [("90s", 90), ("30m", 1800), ("2h", 7200), ("45", 45)])
 def test_intervals(text: str, seconds: float) -> None:
     assert parse_interval(text) == seconds
+
+
+def test_topics_list_rename_and_merge(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from pipeline.config import Settings
+    from pipeline.engine.topics import topics
+    from tests.engine_fixtures import build_engine
+
+    db = tmp_path / "db"
+    topics(build_engine(db).store, rebuild=True, settings=Settings())
+    assert main(["topics", "--db", str(db), "list"]) == 0
+    listed = [line.split() for line in capsys.readouterr().out.splitlines()]
+    first, second = listed[0][0], listed[1][0]
+    assert main(["topics", "rename", first, "Go in production", "--editor", "ed", "--db", str(db)]) == 0
+    assert capsys.readouterr().out.strip() == f"{first} is now called 'Go in production'"
+    assert main(["topics", "--db", str(db), "merge", first, second]) == 0
+    assert f"merged {second} into {first} ('Go in production'" in capsys.readouterr().out
+    assert main(["topics", "--db", str(db), "--rebuild"]) == 0
+    capsys.readouterr()
+    assert main(["topics", "--db", str(db), "list"]) == 0
+    out = capsys.readouterr().out
+    assert f"{first}" in out and "Go in production  (named by an editor)" in out and second not in out
+    assert main(["topics", "--db", str(db), "rename", "topic-9999", "x"]) == 1
+    assert "There is no topic 'topic-9999'" in capsys.readouterr().err

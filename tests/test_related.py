@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.engine.related import related
+from pipeline.engine.related import NEAR_DUPLICATE, related
 from pipeline.errors import PodbriefError
 from tests.engine_fixtures import Engine, build_engine
 
@@ -35,16 +35,18 @@ def test_related_comes_only_from_other_podcasts_and_clears_the_threshold(engine:
     assert seen >= 100 and seen_other_topic / seen <= 0.1, (seen_other_topic, seen)  # related is about the same thing
 
 
-def test_identical_insights_elsewhere_come_newest_first(engine: Engine) -> None:
+def test_a_syndicated_copy_is_never_related_and_ties_come_newest_first(engine: Engine) -> None:
     source = engine.ids("go")[0]
     assert engine.feed_of[source] == "feed-a"
-    _copy(engine, source, "copy-old", "feed-b", "2024-01-01T00:00:00+00:00")
-    _copy(engine, source, "copy-new", "feed-c", "2024-05-09T00:00:00+00:00")
-    _copy(engine, source, "copy-same-feed", "feed-a", "2024-05-10T00:00:00+00:00")
-    found = related(engine.store, source, limit=3, threshold=0.5)
-    assert [r["insight_id"] for r in found[:2]] == ["copy-new", "copy-old"]
-    assert found[0]["similarity"] == pytest.approx(1.0, abs=1e-3)
-    assert "copy-same-feed" not in {r["insight_id"] for r in found}
+    _copy(engine, source, "copy-elsewhere", "feed-b", "2024-05-09T00:00:00+00:00")  # the same text on another show
+    neighbour = related(engine.store, source, limit=1, threshold=0.3)[0]
+    _copy(engine, neighbour["insight_id"], "twin-old", "feed-b", "2024-01-01T00:00:00+00:00")
+    _copy(engine, neighbour["insight_id"], "twin-new", "feed-c", "2024-05-09T00:00:00+00:00")
+    found = related(engine.store, source, limit=5, threshold=0.3)
+    ids = [r["insight_id"] for r in found]
+    assert "copy-elsewhere" not in ids  # identical text: a copy, not a related insight
+    assert all(r["similarity"] <= NEAR_DUPLICATE for r in found)
+    assert ids.index("twin-new") < ids.index("twin-old")  # equal similarity: the newest first
 
 
 def test_threshold_and_limit_are_honoured(engine: Engine) -> None:

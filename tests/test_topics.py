@@ -1,13 +1,16 @@
 """Topic clusters on a real LanceDB store with three planted topics of real podcast sentences."""
 
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from pipeline.config import Settings
-from pipeline.engine.topic_views import topic_insights, topic_list, topic_map, topic_trend
+from pipeline.engine.topic_edits import merge_topics, rename_topic
+from pipeline.engine.topic_views import topic_insights, topic_list, topic_map, topic_trend, trend_freq
 from pipeline.engine.topics import assign_topics, topics
+from pipeline.errors import PodbriefError
 from pipeline.store import Store
 from tests.engine_fixtures import Engine, add_extra_insights, build_engine
 from tests.openai_server import reply, server_error
@@ -43,8 +46,11 @@ def test_clusters_recover_the_planted_topics_and_leave_no_insight_out(engine: En
     listed = topic_list(engine.store)
     assert sum(t["size"] for t in listed) == 90
     podcasting = next(t for t in listed if t["topic_id"] == majority["podcasting"][0])
-    assert "podcast" in podcasting["keywords"][:3] and podcasting["label_source"] == "keywords"
-    assert podcasting["label"] == ", ".join(podcasting["keywords"][:3])
+    assert "podcast" in podcasting["keywords"][:3] and podcasting["label_source"] == "phrases"
+    for topic in listed:  # a 2-4 word phrase its members say, not a bag of words
+        assert 2 <= len(topic["label"].split()) <= 4 and "," not in topic["label"], topic["label"]
+        members = " ".join(r["text"] for r in topic_insights(engine.store, topic["topic_id"], limit=100)).lower()
+        assert topic["label"].lower() in members
 
 
 def test_reclustering_with_ten_percent_new_insights_keeps_topic_ids_and_labels(engine: Engine) -> None:
@@ -111,7 +117,7 @@ def test_llm_failure_keeps_keyword_labels_and_stops_asking(engine: Engine, opena
     settings = Settings(openai_base_url=openai_server.base_url, podbrief_llm_model="fake-llm")
     topics(engine.store, rebuild=True, settings=settings)
     listed = topic_list(engine.store)
-    assert all(t["label_source"] == "keywords" and t["label"] == ", ".join(t["keywords"][:3]) for t in listed)
+    assert all(t["label_source"] == "phrases" for t in listed)
     assert len(openai_server.chat_requests()) == 2  # one request and its one retry, then no more for this run
 
 
@@ -158,3 +164,79 @@ def test_trend_and_map_carry_what_the_explore_filters_need(engine: Engine) -> No
     assert one["count"].sum() == engine.store.count("insights", "feed_id = 'feed-a' AND published IS NOT NULL")
     points = topic_map(engine.store)
     assert points["published"].notna().all() and len(points) == 90
+
+
+def test_a_topic_is_renamed_only_when_most_of_its_members_change(engine: Engine) -> None:
+    topics(engine.store, rebuild=True, settings=Settings())
+    majority = _majority(engine, _assignments(engine.store))
+    go_topic = majority["go"][0]
+    engine.store.update("topics", go_topic, {"label": "Name from an earlier run", "label_source": "phrases"})
+    topics(engine.store, rebuild=True, settings=Settings())  # same members: the name stays
+    assert _label(engine, go_topic) == "Name from an earlier run"
+    # Most of its members now look as if they had been elsewhere before: the machine names it afresh.
+    engine.store.update_where("insights", f"topic_id = '{go_topic}'", {"topic_id": majority["ai"][0]})
+    topics(engine.store, rebuild=True, settings=Settings())
+    assert _label(engine, go_topic) != "Name from an earlier run"
+
+
+def _label(engine: Engine, topic_id: str) -> str:
+    return next(t["label"] for t in topic_list(engine.store) if t["topic_id"] == topic_id)
+
+
+def test_an_editors_name_survives_reclustering_and_new_insights(engine: Engine) -> None:
+    topics(engine.store, rebuild=True, settings=Settings())
+    go_topic = _majority(engine, _assignments(engine.store))["go"][0]
+    renamed = rename_topic(engine.store, go_topic, "  Go   in production ", editor="ed")
+    assert renamed["label"] == "Go in production" and renamed["edited_by"] == "ed"
+    add_extra_insights(engine)
+    topics(engine.store, rebuild=True, settings=Settings())
+    assert _label(engine, go_topic) == "Go in production"
+    # Even when its members had all been filed elsewhere, the name follows them to their new cluster.
+    engine.store.update_where("insights", f"topic_id = '{go_topic}'", {"topic_id": None})
+    engine.store.delete("topics", f"topic_id != '{go_topic}'")
+    topics(engine.store, rebuild=True, settings=Settings())
+    go_now = _majority(engine, _assignments(engine.store))["go"][0]
+    assert _label(engine, go_now) == "Go in production"
+    assert next(t for t in topic_list(engine.store) if t["topic_id"] == go_now)["label_source"] == "editor"
+
+
+def test_a_merge_holds_across_reclustering(engine: Engine) -> None:
+    topics(engine.store, rebuild=True, settings=Settings())
+    majority = _majority(engine, _assignments(engine.store))
+    keep, other = majority["go"][0], majority["ai"][0]
+    merged = merge_topics(engine.store, keep, other, editor="ed")
+    assert merged["merged_ids"] == [other] and engine.store.count("topics", f"topic_id = '{other}'") == 0
+    assert engine.store.count("insights", f"topic_id = '{other}'") == 0
+    assert merged["size"] == engine.store.count("insights", f"topic_id = '{keep}'")
+    run = topics(engine.store, rebuild=True, settings=Settings())
+    after = _assignments(engine.store)
+    together = [after[i] for i in engine.ids("go") + engine.ids("ai")]
+    assert Counter(together).most_common(1)[0][1] >= 0.9 * len(together), run.message  # k-means split them; fused again
+    assert sum(t["topic_id"] == keep for t in topic_list(engine.store)) == 1
+
+
+def test_renaming_and_merging_refuse_bad_input_clearly(engine: Engine) -> None:
+    topics(engine.store, rebuild=True, settings=Settings())
+    first = topic_list(engine.store)[0]["topic_id"]
+    with pytest.raises(PodbriefError, match="Type a name for the topic"):
+        rename_topic(engine.store, first, "   ", editor="ed")
+    with pytest.raises(PodbriefError, match="at most 60 characters"):
+        rename_topic(engine.store, first, "x" * 61, editor="ed")
+    with pytest.raises(PodbriefError, match="There is no topic 'topic-9999'"):
+        rename_topic(engine.store, "topic-9999", "Name", editor="ed")
+    with pytest.raises(PodbriefError, match="two different topics"):
+        merge_topics(engine.store, first, first, editor="ed")
+
+
+def test_topics_over_time_fill_the_empty_periods_and_the_period_suits_the_range(engine: Engine) -> None:
+    topics(engine.store, rebuild=True, settings=Settings())
+    weeks = topic_trend(engine.store, freq="W", start=date(2024, 3, 1), end=date(2024, 5, 31))
+    periods = sorted(weeks["period"].unique())
+    assert periods[0] == "2024-02-26" and periods[-1] == "2024-05-27" and len(periods) == 14  # every week is there
+    per_week = weeks.groupby("period")["count"].sum()
+    assert per_week["2024-03-04"] == 0 and per_week["2024-05-06"] == 90
+    assert set(weeks["topic_id"]) == {t["topic_id"] for t in topic_list(engine.store)}
+    assert len(weeks) == 14 * len(topic_list(engine.store))  # one row per week and topic, zero where none
+    assert trend_freq(date(2024, 5, 1), date(2024, 5, 31)) == "D"
+    assert trend_freq(date(2024, 1, 1), date(2024, 5, 31)) == "W"
+    assert trend_freq(date(2023, 1, 1), date(2024, 5, 31)) == "M"

@@ -1,4 +1,5 @@
-"""Plotly figures for the Explore page; feed text in them is HTML-escaped, since Plotly reads a few tags."""
+"""Plotly figures for the Explore page, with one colour per topic across them; feed text in them is HTML-escaped,
+since Plotly reads a few tags."""
 
 from __future__ import annotations
 
@@ -10,32 +11,67 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 
 HOVER_WIDTH = 60
-PALETTE = qualitative.Plotly + qualitative.Safe + qualitative.Vivid
+LEGEND_WIDTH = 28
+PALETTE = qualitative.Plotly + qualitative.Safe + qualitative.Vivid  # 32 colours a reader can still tell apart
+OTHER_COLOUR = "#b8b8b8"
+OTHER_LABEL = "Other topics"
 HOVER = "<b>%{customdata[1]}</b><br>%{customdata[2]}<extra>%{customdata[3]}</extra>"
+TREND_HOVER = "<b>%{customdata[0]}</b><br>%{customdata[1]}: %{y} insight(s)<extra></extra>"
+PERIOD_NAMES = {"D": "Day of", "W": "Week of", "M": "Month of"}
 
 
-def plot_text(text: str | None) -> str:
+def plot_text(text: str | None, width: int = HOVER_WIDTH) -> str:
     """Feed text for a Plotly label or hover: HTML-escaped (Plotly reads a few tags) and wrapped."""
-    return "<br>".join(html.escape(line) for line in textwrap.wrap(text or "", HOVER_WIDTH)) or "—"
+    return "<br>".join(html.escape(line) for line in textwrap.wrap(text or "", width)) or "—"
 
 
-def topic_scatter(points: pd.DataFrame) -> go.Figure:
-    """The map as one WebGL trace coloured by topic (one trace per topic would be slow with hundreds of topics).
+def topic_colours(topic_ids: list[str]) -> dict[str, str]:
+    """A colour for each topic, largest first (`topic_ids` in that order); past the palette, they share grey."""
+    return {topic_id: PALETTE[n] if n < len(PALETTE) else OTHER_COLOUR for n, topic_id in enumerate(topic_ids)}
 
-    `points` has insight_id, x, y, topic_id, label, text and podcast; each point carries its insight_id first in
-    customdata, so a selection names the insights.
+
+def _legend_name(topic_id: str, colours: dict[str, str], labels: dict[str, str]) -> str:
+    return plot_text(labels.get(topic_id), LEGEND_WIDTH) if colours.get(topic_id, OTHER_COLOUR) != OTHER_COLOUR \
+        else OTHER_LABEL
+
+
+def topic_scatter(points: pd.DataFrame, colours: dict[str, str], labels: dict[str, str]) -> go.Figure:
+    """The map: one WebGL trace per coloured topic (its legend entry), the rest in one grey trace.
+
+    `points` has insight_id, x, y, topic_id, text and podcast; each point carries its insight_id first in customdata,
+    so a selection names the insights.
     """
-    codes = points["topic_id"].astype("category").cat.codes.to_numpy()
-    custom = pd.DataFrame({"id": points["insight_id"], "podcast": points["podcast"].map(plot_text),
-                           "text": points["text"].map(plot_text), "label": points["label"].map(plot_text)})
-    steps = len(PALETTE)
-    # A stepped colour scale: topic code c gets PALETTE[c]; numbers validate far faster than one colour string each.
-    scale = [[(i + edge) / steps, color] for i, color in enumerate(PALETTE) for edge in (0, 1)]
-    figure = go.Figure(go.Scattergl(
-        x=points["x"], y=points["y"], mode="markers", customdata=custom.to_numpy(), hovertemplate=HOVER,
-        marker={"size": 7, "opacity": 0.75, "color": codes % steps, "colorscale": scale, "cmin": -0.5,
-                "cmax": steps - 0.5},
-    ))
+    figure = go.Figure()
+    names = points["topic_id"].map(lambda t: _legend_name(t, colours, labels))
+    for name, group in points.groupby(names, sort=False):
+        custom = pd.DataFrame({"id": group["insight_id"], "podcast": group["podcast"].map(plot_text),
+                               "text": group["text"].map(plot_text),
+                               "label": group["topic_id"].map(lambda t: plot_text(labels.get(t), LEGEND_WIDTH))})
+        colour = colours.get(group["topic_id"].iloc[0], OTHER_COLOUR) if name != OTHER_LABEL else OTHER_COLOUR
+        figure.add_trace(go.Scattergl(
+            x=group["x"], y=group["y"], mode="markers", name=name, customdata=custom.to_numpy(), hovertemplate=HOVER,
+            marker={"size": 7, "opacity": 0.8, "color": colour},
+        ))
     figure.update_layout(xaxis_visible=False, yaxis_visible=False, height=480, margin={"l": 0, "r": 0, "t": 10, "b": 0},
-                         dragmode="lasso")
+                         dragmode="lasso", legend={"title": {"text": "Topic"}, "itemsizing": "constant"})
+    return figure
+
+
+def topic_trend_bars(trend: pd.DataFrame, colours: dict[str, str], freq: str) -> go.Figure:
+    """Insights per period, stacked by topic in the map's colours, with each period's total above its bar.
+
+    `trend` has period, topic_id, label and count, every period present (zero-filled).
+    """
+    figure = go.Figure()
+    for topic_id, group in trend.groupby("topic_id", sort=False):
+        label = plot_text(group["label"].iloc[0], LEGEND_WIDTH)
+        custom = pd.DataFrame({"label": label, "period": f"{PERIOD_NAMES[freq]} " + group["period"]})
+        figure.add_trace(go.Bar(x=group["period"], y=group["count"], name=label, customdata=custom.to_numpy(),
+                                hovertemplate=TREND_HOVER, marker_color=colours.get(topic_id, OTHER_COLOUR)))
+    totals = trend.groupby("period", sort=True)["count"].sum()
+    figure.add_trace(go.Scatter(x=totals.index, y=totals.values, mode="text", text=[str(v) if v else "" for v in totals],
+                                textposition="top center", showlegend=False, hoverinfo="skip"))
+    figure.update_layout(barmode="stack", height=340, margin={"l": 0, "r": 0, "t": 20, "b": 0},
+                         yaxis={"title": {"text": "Insights"}, "rangemode": "tozero", "tickformat": "d"},
+                         xaxis={"type": "category"}, legend={"title": {"text": "Topic"}})
     return figure

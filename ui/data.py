@@ -7,6 +7,7 @@ second store) never serves another store's rows. After a write, clear the caches
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -15,6 +16,7 @@ import streamlit as st
 from pipeline.config import get_settings
 from pipeline.engine import briefs, export, presets, topic_views
 from pipeline.engine.rank import Brief, rank
+from pipeline.engine.search import KINDS, SearchFilters
 from pipeline.engine.search import insight_detail as detail_of
 from pipeline.engine.search import search as find
 from pipeline.engine.search import segment_detail as segment_of
@@ -22,7 +24,7 @@ from pipeline.engine.weights import Weights
 from pipeline.errors import PodbriefError
 from pipeline.ingest import catalog, subscriptions
 from pipeline.store import Store, open_store
-from ui.charts import topic_scatter
+from ui import charts
 
 READ_TTL_S = 60  # an ingestion run beside the dashboard shows up within this delay
 STATUS_TTL_S = 3  # the Feeds page polls status while a job runs
@@ -175,6 +177,11 @@ def topic_map(db: str) -> pd.DataFrame:
     return topic_views.topic_map(_store(db))
 
 
+def topic_colours(db: str) -> dict[str, str]:
+    """One colour per topic (largest first), the same on every chart of the page."""
+    return charts.topic_colours([t["topic_id"] for t in topic_list(db)])
+
+
 @st.cache_data(ttl=READ_TTL_S, max_entries=16, show_spinner=False)
 def map_figure(db: str, feed_ids: tuple[str, ...], start: str, end: str) -> go.Figure:
     """The map of those podcasts' points (all when empty) published from `start` to `end` (ISO dates, inclusive)."""
@@ -183,13 +190,29 @@ def map_figure(db: str, feed_ids: tuple[str, ...], start: str, end: str) -> go.F
         points = points[points["feed_id"].isin(feed_ids)]
     day = points["published"].fillna("").str[:10]
     points = points[(day == "") | ((day >= start) & (day <= end))]  # undated episodes stay on the map
-    return topic_scatter(points.assign(podcast=points["feed_id"].map(feed_titles(db))))
+    labels = {t["topic_id"]: t["label"] for t in topic_list(db)}
+    return charts.topic_scatter(points.assign(podcast=points["feed_id"].map(feed_titles(db))), topic_colours(db), labels)
 
 
 @st.cache_data(ttl=READ_TTL_S, max_entries=16, show_spinner=False)
-def topic_trend(db: str, freq: str, feed_ids: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Insights per topic per period, of those podcasts (all when empty)."""
-    return topic_views.topic_trend(_store(db), freq=freq, feed_ids=list(feed_ids) or None)
+def topic_trend(db: str, freq: str, feed_ids: tuple[str, ...] = (), start: date | None = None, end: date | None = None,
+                topic_ids: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Insights per topic per period of those podcasts (all when empty), every period from start to end present."""
+    return topic_views.topic_trend(_store(db), freq=freq, feed_ids=list(feed_ids) or None, start=start, end=end,
+                                   topic_ids=list(topic_ids) if topic_ids is not None else None)
+
+
+@st.cache_data(ttl=READ_TTL_S, max_entries=ENTRIES, show_spinner=False)
+def insights_for_export(db: str, insight_ids: tuple[str, ...]) -> pd.DataFrame:
+    """Those insights with their podcast, episode (title, page, audio), topic and speaker, in the order given."""
+    return pd.DataFrame(topic_views.insights_with_sources(_store(db), list(insight_ids)))
+
+
+def clear_topics() -> None:
+    """Forget cached topic reads after an editor renamed or merged topics, or topics were re-clustered."""
+    for func in (topic_list, topic_map, map_figure, topic_trend, topic_insights, insight_detail, search_hits,
+                 insights_for_export):
+        func.clear()
 
 
 @st.cache_data(ttl=READ_TTL_S, max_entries=ENTRIES, show_spinner=False)
@@ -202,9 +225,17 @@ def topic_insights(db: str, topic_id: str) -> list[dict]:
 
 
 @st.cache_data(ttl=READ_TTL_S, max_entries=ENTRIES, show_spinner="Searching…")
-def search_hits(db: str, query: str) -> list[dict]:
-    """Insights and transcript segments matching a query by words or meaning, best first."""
-    return find(_store(db), query)
+def search_hits(db: str, query: str, feed_ids: tuple[str, ...] = (), dates: tuple[str | None, str | None] = (None, None),
+                topic_ids: tuple[str, ...] = (), kinds: tuple[str, ...] = KINDS) -> list[dict]:
+    """Insights and transcript passages matching a query by words or meaning, best first, within the filters."""
+    return find(_store(db), query, filters=SearchFilters(feed_ids, dates[0], dates[1], topic_ids, kinds))
+
+
+@st.cache_data(ttl=READ_TTL_S, max_entries=8, show_spinner=False)
+def published_range(db: str) -> tuple[date, date]:
+    """The first and last publication dates of the stored episodes (today for both when none is dated)."""
+    days = sorted(str(e["published"])[:10] for e in _store(db).rows("episodes", "published IS NOT NULL", columns=["published"]))
+    return (date.fromisoformat(days[0]), date.fromisoformat(days[-1])) if days else (date.today(), date.today())
 
 
 @st.cache_data(ttl=READ_TTL_S, max_entries=ENTRIES, show_spinner=False)

@@ -332,12 +332,17 @@ def _add_to_brief(db: str, day: str, insight_id: str) -> None:
     open_date(day)  # Curate opens on the date it went to
 
 
-def source_line(feed_title: str, episode_title: str, audio_url: str | None, start_s: float | None) -> str:
-    """Podcast · episode · a timestamp (linked to the audio at that second when it is on the web), as safe Markdown."""
+def source_line(feed_title: str, episode_title: str, audio_url: str | None, start_s: float | None, *,
+                episode_link: str | None = None, speaker: str | None = None) -> str:
+    """Speaker · podcast · episode (linked to its page) · a timestamp (linked to the audio at that second when it is on
+    the web), as safe Markdown."""
     seconds = float(start_s or 0.0)
     stamp = clock(seconds)
     audio = safe_url(audio_url, seconds=seconds)
-    parts = [f"*{inert(feed_title)}*", inert(episode_title), f"[▶ {stamp}]({audio})" if audio else stamp]
+    page = safe_url(episode_link)
+    episode = f"[{inert(episode_title)}]({page})" if page and episode_title else inert(episode_title)
+    parts = [f"**{inert(speaker)}**" if speaker else "", f"*{inert(feed_title)}*", episode,
+             f"[▶ {stamp}]({audio})" if audio else stamp]
     return " · ".join(part for part in parts if part)
 
 
@@ -347,13 +352,8 @@ def clock(seconds: float | None) -> str:
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
-def insight_card(text: str, feed_title: str, episode_title: str, audio_url: str | None, start_s: float | None) -> None:
-    """One insight with its podcast, episode and timestamp (Search results and details)."""
+def insight_card(text: str, feed_title: str, episode_title: str, audio_url: str | None, start_s: float | None, *,
+                 episode_link: str | None = None, speaker: str | None = None) -> None:
+    """One insight with its speaker, podcast, episode and timestamp (Search results and details)."""
     st.markdown(inert(text))
-    st.caption(source_line(feed_title, episode_title, audio_url, start_s))
-
-
-def insight_table(frame: pd.DataFrame, columns: list[str]) -> None:
-    """Insights as a plain-text table (nothing in it is rendered as Markdown or HTML)."""
-    st.dataframe(frame, hide_index=True, column_order=columns,
-                 column_config={"text": st.column_config.TextColumn("Insight", width="large")})
+    st.caption(source_line(feed_title, episode_title, audio_url, start_s, episode_link=episode_link, speaker=speaker))

@@ -24,6 +24,7 @@ TITLE = "Podbrief"
 MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]!|~$<>#])")  # no [ ]: no link or image; no <: no HTML; $: math; #: heading
 ENTITY_START = re.compile(r"&(?=#?\w+;)")  # "&amp;" or "&#60;" would be read as a character reference; "R&D" is not
 BLOCK_START = re.compile(r"^([+=-])")  # what would start a list (or underline a heading) at the start of a line
+NO_RELATED = "No related insight from other podcasts yet."
 ORDERED_START = re.compile(r"^(\d+)([.)])")  # "1." would start a numbered list
 URL_SAFE = "/:@!$&'*+,;=?%~.-_"  # kept as-is by quote(); everything else, ( ) < > and spaces included, is encoded
 
@@ -75,13 +76,13 @@ def _pick_markdown(store: Store, number: int, pick: Pick, threshold: float, expl
     if explain:
         lines += [f"*Why:* {escape(pick.why)}", ""]
     found = pick.related if pick.related is not None else related_items(store, pick.insight_id, threshold=threshold)
-    if found:
-        lines += ["**Related Insights**", ""]
-        for item in found:
-            meta = _source(item["feed_title"], item["episode_title"], item["episode_link"], item["audio_url"],
-                           item["start_s"])
-            lines.append(f"- {escape(item['text'])} — {meta} (similarity {item['similarity']:.2f})")
-        lines.append("")
+    lines += ["**Related Insights**", ""]
+    for item in found:  # readers get the insight and where it was said, never a similarity number
+        meta = _source(item["feed_title"], item["episode_title"], item["episode_link"], item["audio_url"], item["start_s"])
+        lines.append(f"- {escape(item['text'])} — {meta}")
+    if not found:
+        lines.append(f"*{NO_RELATED}*")
+    lines.append("")
     return lines
 
 

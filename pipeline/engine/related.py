@@ -1,7 +1,9 @@
-"""Related insights: the most similar insights said on other podcasts, found by LanceDB vector search.
+"""Related insights: the same idea said on other podcasts, found by LanceDB vector search.
 
 The store's vector index (built by `Store.optimize` once the table is large) keeps this fast; the "other
-podcast" rule is a prefilter, so the nearest neighbours are searched among other feeds only.
+podcast" rule is a prefilter, so the nearest neighbours are searched among other feeds only. Only neighbours at
+or above the calibrated threshold count as the same idea, and a near-identical text (a syndicated copy or a
+re-run) is never offered as related to itself.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from ..store import Store, sql_eq
 log = logging.getLogger(__name__)
 
 RELATED_LIMIT = 5
-RELATED_THRESHOLD = 0.4  # cosine similarity; MiniLM insights above this are on the same subject
+# Cosine similarity of MiniLM vectors at which two insights are taken for the same idea: the best F0.5 (precision
+# counts double) on 290 labelled pairs, tests/fixtures/related/ (bench/calibrate.py; the README has the figures).
+RELATED_THRESHOLD = 0.68
+NEAR_DUPLICATE = 0.95  # above this, the "other" insight is the same text again (a syndicated copy), not a related one
 OVERFETCH = 3  # ask the index for more than needed, so ties at the cut are ordered by date, not by chance
 TIE_DECIMALS = 3  # similarities equal to this many decimals are ties, and the newest comes first
 COLUMNS = ["insight_id", "episode_id", "feed_id", "published", "text", "start_s", "end_s", "score", "topic_id"]
@@ -35,7 +40,8 @@ def related(store: Store, insight_id: str, *, limit: int = RELATED_LIMIT,
 
 def related_to_vector(store: Store, vector: np.ndarray, *, exclude_feed: str | None, limit: int = RELATED_LIMIT,
                       threshold: float = RELATED_THRESHOLD) -> list[dict]:
-    """Insights most similar to a vector, from feeds other than `exclude_feed`, at or above `threshold`."""
+    """Insights most similar to a vector, from feeds other than `exclude_feed`, at or above `threshold` (near-identical
+    copies left out)."""
     if limit <= 0:
         return []
     where = f"NOT ({sql_eq('feed_id', exclude_feed)})" if exclude_feed else None
@@ -43,7 +49,7 @@ def related_to_vector(store: Store, vector: np.ndarray, *, exclude_feed: str | N
     found = []
     for hit in hits:
         similarity = 1.0 - float(hit.pop("_distance"))
-        if similarity >= threshold:
+        if threshold <= similarity <= NEAR_DUPLICATE:
             found.append({**hit, "similarity": round(similarity, 4)})
     # Stable sorts, last key first: id (a fixed order), then newest, then similarity rounded so near-ties tie.
     found.sort(key=lambda h: h["insight_id"])

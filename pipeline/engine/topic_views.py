@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 
 from ..errors import PodbriefError
 from ..store import Store, sql_eq, sql_in
+from .speakers import speakers_at
 
+INSIGHT_COLUMNS = ["insight_id", "episode_id", "feed_id", "published", "text", "score", "start_s", "end_s", "topic_id"]
 MAP_POINTS = 5000  # the map draws at most this many points, an even sample of each topic
 TREND_FREQS = {"D": "day", "W": "week", "M": "month"}
+DAILY_UP_TO_DAYS = 42
+WEEKLY_UP_TO_DAYS = 183
 
 
 def topic_list(store: Store) -> list[dict]:
@@ -19,9 +25,25 @@ def topic_list(store: Store) -> list[dict]:
 
 def topic_insights(store: Store, topic_id: str, *, limit: int = 50) -> list[dict]:
     """A topic's insights, newest first (without vectors)."""
-    rows = store.rows("insights", sql_eq("topic_id", topic_id),
-                      columns=["insight_id", "episode_id", "feed_id", "published", "text", "score", "start_s"])
+    rows = store.rows("insights", sql_eq("topic_id", topic_id), columns=INSIGHT_COLUMNS)
     return sorted(rows, key=lambda r: (r["published"] or "", r["insight_id"]), reverse=True)[:limit]
+
+
+def insights_with_sources(store: Store, insight_ids: list[str]) -> list[dict]:
+    """Insights (in the order given) with podcast, episode title, episode page, audio URL, topic name and speaker."""
+    if not insight_ids:
+        return []
+    rows = {r["insight_id"]: r for r in store.rows("insights", sql_in("insight_id", insight_ids), columns=INSIGHT_COLUMNS)}
+    found = [rows[i] for i in insight_ids if i in rows]
+    episodes = {e["episode_id"]: e for e in store.rows("episodes", sql_in("episode_id", {r["episode_id"] for r in found}),
+                                                       columns=["episode_id", "title", "link", "audio_url"])}
+    feeds = {f["feed_id"]: f["title"] for f in store.rows("feeds", columns=["feed_id", "title"])}
+    topics = {t["topic_id"]: t["label"] for t in topic_list(store)}
+    speakers = speakers_at(store, found)
+    return [{**r, "podcast": feeds.get(r["feed_id"]) or r["feed_id"], "episode": episodes.get(r["episode_id"], {}).get("title"),
+             "episode_link": episodes.get(r["episode_id"], {}).get("link"),
+             "audio_url": episodes.get(r["episode_id"], {}).get("audio_url"), "topic": topics.get(r["topic_id"]),
+             "speaker": speakers.get(r["insight_id"])} for r in found]
 
 
 def topic_map(store: Store, *, max_points: int = MAP_POINTS) -> pd.DataFrame:
@@ -36,23 +58,41 @@ def topic_map(store: Store, *, max_points: int = MAP_POINTS) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+def trend_freq(start: date, end: date) -> str:
+    """The period that suits a date range: days up to six weeks, weeks up to half a year, months beyond."""
+    days = (end - start).days + 1
+    return "D" if days <= DAILY_UP_TO_DAYS else "W" if days <= WEEKLY_UP_TO_DAYS else "M"
+
+
 def topic_trend(store: Store, *, freq: str = "W", topic_ids: list[str] | None = None,
-                feed_ids: list[str] | None = None) -> pd.DataFrame:
-    """Insights per topic per period of episode publication (freq D, W or M), optionally of some podcasts only:
+                feed_ids: list[str] | None = None, start: date | None = None, end: date | None = None) -> pd.DataFrame:
+    """Insights per topic per period of episode publication (freq D, W or M), optionally of some podcasts only, with
+    every period from `start` to `end` (else the first and last with insights) present, zero where none:
     period, topic_id, label, count."""
     if freq not in TREND_FREQS:
         raise PodbriefError(f"Trend period {freq!r} is not one of {', '.join(TREND_FREQS)} (day, week, month).")
     where = "topic_id IS NOT NULL AND published IS NOT NULL" + (f" AND {sql_in('feed_id', feed_ids)}" if feed_ids else "")
     table = store.arrow("insights", where, columns=["topic_id", "published"])
     columns = ["period", "topic_id", "label", "count"]
-    if table.num_rows == 0:
-        return pd.DataFrame(columns=columns)
-    frame = table.to_pandas()
+    frame = table.to_pandas() if table.num_rows else pd.DataFrame(columns=["topic_id", "published"])
     if topic_ids is not None:
         frame = frame[frame["topic_id"].isin(topic_ids)]
     moments = pd.to_datetime(frame["published"], utc=True, errors="coerce", format="ISO8601").dt.tz_localize(None)
-    frame = frame.assign(period=moments.dt.to_period(freq).dt.start_time.dt.strftime("%Y-%m-%d")).dropna(subset=["period"])
-    counts = frame.groupby(["period", "topic_id"]).size().reset_index(name="count")
+    frame = frame.assign(day=moments.dt.normalize()).dropna(subset=["day"])
+    if start is not None:
+        frame = frame[frame["day"] >= pd.Timestamp(start)]
+    if end is not None:
+        frame = frame[frame["day"] <= pd.Timestamp(end)]
+    if frame.empty and (start is None or end is None):
+        return pd.DataFrame(columns=columns)
+    first = pd.Timestamp(start) if start is not None else frame["day"].min()
+    last = pd.Timestamp(end) if end is not None else frame["day"].max()
+    periods = pd.period_range(first, last, freq=freq).start_time.strftime("%Y-%m-%d")
+    frame = frame.assign(period=frame["day"].dt.to_period(freq).dt.start_time.dt.strftime("%Y-%m-%d"))
+    counts = frame.groupby(["period", "topic_id"]).size()
+    topics = sorted(set(topic_ids) if topic_ids is not None else set(frame["topic_id"]))
+    full = pd.MultiIndex.from_product([periods, topics], names=["period", "topic_id"])
+    filled = counts.reindex(full, fill_value=0).reset_index(name="count")
     labels = {t["topic_id"]: t["label"] for t in topic_list(store)}
-    counts["label"] = counts["topic_id"].map(labels)
-    return counts[columns].sort_values(["period", "topic_id"]).reset_index(drop=True)
+    filled["label"] = filled["topic_id"].map(labels)
+    return filled[columns].sort_values(["period", "topic_id"]).reset_index(drop=True)

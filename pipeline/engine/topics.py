@@ -18,7 +18,8 @@ from scipy import sparse
 
 from ..config import Settings, get_settings
 from ..store import Store, matrix, now_iso, sql_eq, sql_in
-from .labels import keyword_label, llm_client, llm_label, topic_keywords
+from .labels import auto_label, llm_client, llm_label, topic_labels
+from .topic_names import Name, carry_names, fuse_merged, overlap
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +107,7 @@ def assign_topics(store: Store, insight_ids: list[str]) -> None:
 
 def _assign(store: Store, where: str) -> int:
     """Give the insights matching `where` their nearest topic and map position; how many there were."""
-    state = _state(store)
+    state = clustering_state(store)
     table = store.arrow("topics", columns=["topic_id", "centroid"])
     if table.num_rows == 0 or "projection" not in state:
         return 0
@@ -117,7 +118,7 @@ def _assign(store: Store, where: str) -> int:
         return 0
     vectors = matrix(rows.column("vector"))
     labels, _ = _nearest(vectors, centroids)
-    xy = _project(vectors, centroids[labels], state["projection"])
+    xy = map_positions(vectors, centroids[labels], state["projection"])
     updates = [{"insight_id": iid, "topic_id": topic_ids[label], "x": float(x), "y": float(y)}
                for iid, label, (x, y) in zip(rows.column("insight_id").to_pylist(), labels, xy.tolist(), strict=True)]
     if len(updates) >= MERGE_FROM:
@@ -133,7 +134,8 @@ def _assign(store: Store, where: str) -> int:
 # -- full clustering ----------------------------------------------------------------------------------------
 
 
-def _state(store: Store) -> dict:
+def clustering_state(store: Store) -> dict:
+    """What the last full clustering left for the next one (counts, next id, k, the map projection)."""
     raw = store.meta(META_KEY)
     return json.loads(raw) if raw else {}
 
@@ -142,31 +144,40 @@ def _due(store: Store) -> bool:
     total = store.count("insights")
     if total < MIN_INSIGHTS:
         return False
-    clustered = _state(store).get("clustered", 0)
+    clustered = clustering_state(store).get("clustered", 0)
     return store.count("topics") == 0 or total >= clustered * (1 + RECLUSTER_GROWTH)
 
 
 def _recluster(store: Store, settings: Settings, started: float) -> TopicRun:
-    data = store.arrow("insights", columns=["insight_id", "text", "vector"])
+    data = store.arrow("insights", columns=["insight_id", "text", "vector", "topic_id"])
     n = data.num_rows
     if n < MIN_INSIGHTS:
         log.info("Only %d insights; topics need at least %d", n, MIN_INSIGHTS)
         return TopicRun(True, n, store.count("topics"), seconds=time.perf_counter() - started)
     vectors = matrix(data.column("vector"))
     previous = sorted(store.rows("topics"), key=lambda p: (-(p["size"] or 0), p["topic_id"]))
-    state = _state(store)
+    state = clustering_state(store)
     # The previous k is preferred only while the store is of a similar size: a k chosen on the first few
     # dozen insights must not hold once there are hundreds.
     keep_k = state.get("k_chosen_at", 0) * KEEP_K_GROWTH >= n
     centroids, labels, sims = _cluster(vectors, [np.asarray(p["centroid"], np.float32) for p in previous], keep_k=keep_k)
+    was = data.column("topic_id").to_pylist()
+    fused = fuse_merged(labels, was, [p["topic_id"] for p in previous if p.get("merged_ids")])
+    if fused is not labels:
+        labels = fused
+        centroids = unit_means(vectors, labels, int(labels.max()) + 1)
+        sims = np.einsum("ij,ij->i", vectors, centroids[labels])
     k = len(centroids)
     sizes = np.bincount(labels, minlength=k)
     topic_ids, kept, next_id = _match(centroids, sizes, previous, state.get("next_id", 1))
     texts = data.column("text").to_pylist()
-    keywords = topic_keywords(texts, labels, k)
-    names = _labels(previous, topic_ids, keywords, _examples(texts, labels, sims, k), settings)
+    keywords, phrases = topic_labels(texts, labels, k)
+    counts = overlap(was, labels, k, [p["topic_id"] for p in previous])
+    edited = store.rows("topics", "label_source = 'editor' OR array_length(merged_ids) > 0")  # read late: see carry_names
+    names = carry_names(previous, edited, topic_ids, counts)
+    _name_afresh(names, keywords, phrases, _examples(texts, labels, sims, k), settings)
     projection = _fit_projection(centroids, vectors)
-    xy = _project(vectors, centroids[labels], projection)
+    xy = map_positions(vectors, centroids[labels], projection)
     ids = data.column("insight_id").to_pylist()
     for lo in range(0, n, CHUNK):  # LanceDB gives one merge a bounded memory pool: write in blocks
         store.update_many("insights", [
@@ -179,8 +190,9 @@ def _recluster(store: Store, settings: Settings, started: float) -> TopicRun:
     if gone:
         store.delete("topics", sql_in("topic_id", gone))
     store.upsert("topics", [
-        {"topic_id": topic_ids[c], "label": names[c][0], "label_source": names[c][1], "keywords": keywords[c],
-         "size": int(sizes[c]), "centroid": centroids[c].tolist(), "updated_at": stamp}
+        {"topic_id": topic_ids[c], "label": names[c].label, "label_source": names[c].source, "keywords": keywords[c],
+         "size": int(sizes[c]), "centroid": centroids[c].tolist(), "updated_at": stamp, "edited_by": names[c].edited_by,
+         "edited_at": names[c].edited_at, "merged_ids": names[c].merged_ids}
         for c in range(k)
     ])
     k_chosen_at = state["k_chosen_at"] if keep_k and k == state.get("k") else n
@@ -209,7 +221,7 @@ def _cluster(vectors: np.ndarray, previous: list[np.ndarray], *, keep_k: bool) -
     labels, _ = _nearest(vectors, centroids)
     centroids = _merge_small(vectors, labels, centroids)
     labels, sims = _nearest(vectors, centroids)
-    return _means(vectors, labels, len(centroids)), labels, sims
+    return unit_means(vectors, labels, len(centroids)), labels, sims
 
 
 def _choose_k(sample: np.ndarray, n: int, previous_k: int | None) -> tuple[int, dict[int, np.ndarray]]:
@@ -240,7 +252,7 @@ def _choose_k(sample: np.ndarray, n: int, previous_k: int | None) -> tuple[int, 
         else:
             coarse = KMeans(k, n_init=1, random_state=SEED).fit(fine_centres, sample_weight=weights + 1e-3)
             labels = coarse.labels_[fine.labels_]
-        centres[k] = _means(sample, labels, k)
+        centres[k] = unit_means(sample, labels, k)
         scores[k] = float(silhouette_score(distances, labels, metric="precomputed")) if len(set(labels)) > 1 else -1.0
     # Silhouettes of sentence embeddings are flat (0.03-0.08 here); among near-ties the finer k browses better.
     ties = [k for k in scores if scores[k] >= max(scores.values()) - SILHOUETTE_TIE]
@@ -273,7 +285,7 @@ def _merge_small(vectors: np.ndarray, labels: np.ndarray, centroids: np.ndarray)
     log.info("Merging %d clusters smaller than %d insights into their neighbours", int((~keep).sum()), floor)
     kept = centroids[keep]
     new_labels, _ = _nearest(vectors, kept)
-    return _means(vectors, new_labels, len(kept))
+    return unit_means(vectors, new_labels, len(kept))
 
 
 def _match(centroids: np.ndarray, sizes: np.ndarray, previous: list[dict], next_id: int) -> tuple[list[str], int, int]:
@@ -302,23 +314,20 @@ def _examples(texts: list[str], labels: np.ndarray, sims: np.ndarray, k: int, pe
     return [[texts[i] for i in order[s:min(e, s + per)]] for s, e in zip(starts, ends, strict=True)]
 
 
-def _labels(previous: list[dict], topic_ids: list[str], keywords: list[list[str]], examples: list[list[str]],
-            settings: Settings) -> list[tuple[str, str]]:
-    """(label, source) per cluster: kept topics keep their label; others get keywords, or the LLM's label."""
-    old = {p["topic_id"]: p for p in previous}
+def _name_afresh(names: list[Name], keywords: list[list[str]], phrases: list[list[str]], examples: list[list[str]],
+                 settings: Settings) -> None:
+    """Name the clusters that carried no name over: the LLM's label when one is configured, else the best phrase."""
     client = llm_client(settings) if settings.llm_configured else None
-    out: list[tuple[str, str]] = []
-    for c, topic_id in enumerate(topic_ids):
-        prev = old.get(topic_id)
-        label = (prev["label"], prev.get("label_source") or "keywords") if prev else (keyword_label(keywords[c]), "keywords")
-        if client is not None and label[1] == "keywords":
+    for c, name in enumerate(names):
+        if name.label is not None:
+            continue
+        name.label, name.source = auto_label(phrases[c], keywords[c])
+        if client is not None:
             try:
-                label = (llm_label(keywords[c], examples[c], settings, client=client), "llm")
-            except Exception as exc:  # any failure of the optional LLM keeps the keyword label
-                log.warning("LLM topic labels are off for this run: %s. Keyword labels are kept.", exc)
+                name.label, name.source = llm_label(keywords[c], examples[c], settings, client=client), "llm"
+            except Exception as exc:  # any failure of the optional LLM keeps the phrase label
+                log.warning("LLM topic labels are off for this run: %s. Phrase labels are kept.", exc)
                 client = None
-        out.append(label)
-    return out
 
 
 # -- geometry -----------------------------------------------------------------------------------------------
@@ -338,7 +347,8 @@ def _nearest(vectors: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np
     return labels, sims
 
 
-def _means(vectors: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+def unit_means(vectors: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    """The unit-length mean vector of each of k clusters."""
     members = sparse.csr_matrix((np.ones(len(labels), np.float32), (labels, np.arange(len(labels)))),
                                 shape=(k, len(labels)))
     return _unit(np.asarray(members @ vectors, dtype=np.float32))
@@ -356,7 +366,8 @@ def _fit_projection(centroids: np.ndarray, vectors: np.ndarray) -> dict[str, lis
     return {"mean": mean.tolist(), "components": components.tolist(), "pull": MAP_PULL}
 
 
-def _project(vectors: np.ndarray, centroids: np.ndarray, projection: dict[str, list]) -> np.ndarray:
+def map_positions(vectors: np.ndarray, centroids: np.ndarray, projection: dict[str, list]) -> np.ndarray:
+    """2-D map coordinates of vectors, each pulled toward its topic centroid."""
     pull = float(projection["pull"])
     mixed = pull * vectors + (1 - pull) * centroids - np.asarray(projection["mean"], np.float32)
     return mixed @ np.asarray(projection["components"], np.float32).T

@@ -158,13 +158,11 @@ def playable_audio(url_or_path: str | None, settings: Settings) -> str | None:
         if parts.scheme.lower() in reach.WEB_SCHEMES:
             return url_or_path if parts.hostname else None
         path = reach.local_path(url_or_path)
-    except ValueError:
+        real = path.resolve() if path is not None else None  # a NUL byte or a bad path raises here too
+    except (ValueError, OSError):
         return None
-    if path is None:
-        return None
-    real = path.resolve()
     folder = Path(settings.podbrief_audio_dir).resolve()
-    return str(real) if real.is_relative_to(folder) and real.is_file() else None
+    return str(real) if real is not None and real.is_relative_to(folder) and real.is_file() else None
 
 
 def _check(url: str, access: reach.Access, budget: Budget, deadline: Deadline) -> reach.Target:

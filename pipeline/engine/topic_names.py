@@ -1,0 +1,98 @@
+"""What each cluster is called after a re-clustering: editors' names and merges always carry over; the machine's
+name stays while most of the topic's members stay.
+
+Membership is compared on the insights that existed before the re-clustering (each insight's previous topic
+id), so new insights joining a topic never rename it; only a real reshuffle of its members does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+KEEP_NAME_SHARE = 0.5  # a topic keeps its machine-made name while at least this share of its members stays
+EDITOR = "editor"
+KEYWORDS = "keywords"
+
+
+@dataclass
+class Name:
+    """A cluster's name and where it came from (editor, llm, phrases or keywords), with the editor's merges."""
+
+    label: str | None = None  # None: the machine must name it afresh
+    source: str | None = None
+    edited_by: str | None = None
+    edited_at: str | None = None
+    merged_ids: list[str] = field(default_factory=list)
+
+    @property
+    def by_editor(self) -> bool:
+        """True when an editor chose this name."""
+        return self.source == EDITOR
+
+
+def overlap(was: list[str | None], labels: np.ndarray, k: int, previous_ids: list[str]) -> np.ndarray:
+    """counts[c, p]: how many insights now in cluster c were in previous topic p before."""
+    index = {topic_id: p for p, topic_id in enumerate(previous_ids)}
+    counts = np.zeros((k, len(previous_ids)), dtype=np.int64)
+    for label, old in zip(labels.tolist(), was, strict=True):
+        p = index.get(old) if old else None
+        if p is not None:
+            counts[label, p] += 1
+    return counts
+
+
+def fuse_merged(labels: np.ndarray, was: list[str | None], merged: list[str]) -> np.ndarray:
+    """Keep an editor's merges merged: clusters whose earlier members came mostly from one merged topic become one.
+
+    Returns labels renumbered 0..k'-1 (unchanged when nothing had to be fused).
+    """
+    if not merged:
+        return labels
+    k = int(labels.max()) + 1
+    counts = overlap(was, labels, k, merged)
+    before = overlap(was, labels, k, sorted({w for w in was if w}))
+    existing = before.sum(axis=1)
+    target = np.arange(k)
+    for p in range(len(merged)):
+        parts = [c for c in range(k) if existing[c] and counts[c, p] * 2 > existing[c]]
+        if len(parts) > 1:
+            biggest = max(parts, key=lambda c: (counts[c, p], -c))
+            for c in parts:
+                target[c] = biggest
+    _, renumbered = np.unique(target[labels], return_inverse=True)
+    return renumbered.astype(labels.dtype)
+
+
+def carry_names(previous: list[dict], editor_rows: list[dict], topic_ids: list[str], counts: np.ndarray) -> list[Name]:
+    """The name each new cluster carries over, by cluster; `Name()` where the machine must name it afresh.
+
+    previous: the topics before the re-clustering, in the column order of `counts`; editor_rows: the topics an editor
+    named or merged, read again just before writing so a rename made during the clustering is not lost.
+    """
+    index = {p["topic_id"]: n for n, p in enumerate(previous)}
+    position = {topic_id: c for c, topic_id in enumerate(topic_ids)}
+    names = [Name() for _ in topic_ids]
+    for c, topic_id in enumerate(topic_ids):
+        p = index.get(topic_id)
+        if p is None or previous[p].get("label_source") in {EDITOR, KEYWORDS}:
+            continue  # a bare keyword list (an older version's label) is renamed whenever a phrase can name it
+        kept = counts[c, p]
+        stayed = kept / max(counts[:, p].sum(), 1)  # of the topic's earlier members, the share still in it
+        share = kept / max(counts[c].sum(), 1)  # of the cluster's earlier insights, the share from this topic
+        if stayed >= KEEP_NAME_SHARE and share >= KEEP_NAME_SHARE:
+            names[c] = Name(previous[p]["label"], previous[p].get("label_source"))
+    for row in sorted(editor_rows, key=lambda r: r["topic_id"] not in position):  # ids that survived claim first
+        c = position.get(row["topic_id"])
+        p = index.get(row["topic_id"])
+        if c is None and p is not None and counts[:, p].any():
+            c = int(counts[:, p].argmax())  # the id is gone: its name follows most of its members
+        if c is None or names[c].by_editor:
+            continue
+        merged = list(row.get("merged_ids") or [])
+        if row.get("label_source") == EDITOR:
+            names[c] = Name(row["label"], EDITOR, row.get("edited_by"), row.get("edited_at"), merged)
+        else:
+            names[c].merged_ids = merged
+    return names
