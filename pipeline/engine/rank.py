@@ -30,6 +30,7 @@ CORROBORATION_DAYS = 7
 CORROBORATION_FULL = 3  # this many other podcasts saying something similar scores 1
 ALTERNATES = 20
 ROW_COLUMNS = ["insight_id", "feed_id", "episode_id", "topic_id", "published", "score", "vector"]
+WINDOW_COLUMNS = [*ROW_COLUMNS, "flags"]  # flagged insights (sponsor reads, intros, ...) are never candidates
 
 
 @dataclass
@@ -103,9 +104,11 @@ def rank(store: Store, date: str, *, weights: Weights | None = None, pins: list[
     start = end - timedelta(hours=w.window_hours)
     lookback = min(start - timedelta(days=HISTORY_DAYS), end - timedelta(days=CORROBORATION_DAYS))
     recent = store.arrow("insights", f"published >= '{iso_prefix(lookback)}' AND published < '{iso_prefix(end)}'",
-                         columns=ROW_COLUMNS)
+                         columns=WINDOW_COLUMNS)
     in_window = recent.filter(pc.greater_equal(recent.column("published"), iso_prefix(start))) if recent.num_rows else recent
-    window_ids = [i for i in (in_window.column("insight_id").to_pylist() if in_window.num_rows else []) if i not in excludes]
+    ids, flags = ((in_window.column(c).to_pylist() for c in ("insight_id", "flags")) if in_window.num_rows
+                  else ([], []))
+    window_ids = [i for i, flagged in zip(ids, flags, strict=True) if i not in excludes and not flagged]
     forced = list(dict.fromkeys(pins + (fixed or [])))
     cand = _rows(store, recent, window_ids, forced)
     missing = sorted(set(forced) - set(cand["insight_id"]))

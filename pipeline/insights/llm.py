@@ -23,6 +23,7 @@ from typing import Any
 from ..config import Settings
 from ..errors import ExtractionError
 from ..models import ExtractedInsight, Segment, Transcript
+from .gates import EpisodeContext
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,8 @@ class _Located:
     last: int
 
 
-def extract_llm(transcript: Transcript, *, settings: Settings, cache_dir: Path | None) -> LLMResult:
+def extract_llm(transcript: Transcript, *, settings: Settings, cache_dir: Path | None,
+                context: EpisodeContext | None = None) -> LLMResult:
     """Extract insights with the configured OpenAI-compatible model, or read them from the cache."""
     if not settings.llm_configured:
         raise ExtractionError(NOT_CONFIGURED)
@@ -391,7 +393,7 @@ def _read_cache(path: Path | None) -> LLMResult | None:
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        insights = [ExtractedInsight(**x) for x in data.pop("insights")]
+        insights = [ExtractedInsight(**{**x, "flags": tuple(x.get("flags", ()))}) for x in data.pop("insights")]
         return LLMResult(insights=insights, cache_hit=True, **data)
     except (OSError, ValueError, TypeError, KeyError) as exc:
         log.warning("Ignoring the unreadable LLM cache file %s (%s); asking the model again", path, exc)

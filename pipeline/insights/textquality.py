@@ -1,0 +1,90 @@
+"""How garbled a stretch of transcript reads: the signs speech recognition leaves when it mishears.
+
+Misheard speech comes out as real-looking words in the wrong places, so no single sign is reliable; each
+feature below is a share of the words, and the garble score is their sum. The threshold is calibrated on
+human-edited transcripts (see GARBLED_ABOVE), so it flags text that reads worse than almost any sentence
+a person typed, whatever the show talks about.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from itertools import pairwise
+
+from .embed import _tokenizer
+
+# Measured by bench/garble.py over two-sentence passages of 14+ words: on the six human-edited transcripts of
+# ../shared/data/transcripts the 99.5th percentile is 0.11 (so about 1 clean passage in 200 sits near the line);
+# misheard stretches of the Amazon Transcribe "Today in Focus" transcript score 0.04-0.09 on their text alone,
+# which is why ASR confidence, when a segment carries it, weighs most.
+GARBLED_ABOVE = 0.12
+CONFIDENT = 0.92  # mean word confidence of clean ASR speech; each point below it adds CONFIDENCE_WEIGHT points
+CONFIDENCE_WEIGHT = 2.0
+SUFFIXES = (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("d", ""), ("ing", ""), ("ers", ""), ("er", ""), ("ly", ""),
+            ("ness", ""), ("ity", ""), ("ability", "able"), ("ations", "e"), ("ation", "e"), ("ize", ""), ("izing", ""),
+            ("ized", ""), ("ant", ""), ("ic", ""), ("al", ""))
+MIN_COMPOUND_PART = 3
+PUNCTUATION = "\"'“”‘’()[],.;:!?-—…"
+WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
+FUNCTION_TEXT = "a ah an and as at but by for from if in into is it of off on onto or so than that the then to up us was we with"
+FUNCTION_WORDS = frozenset(FUNCTION_TEXT.split())  # never a name, so never capitalised mid-sentence
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> frozenset[str]:
+    """Whole words the bundled embedder's tokenizer knows (about 21,000 common English words)."""
+    return frozenset(w for w in _tokenizer().get_vocab() if w.isalpha())
+
+
+def unknown_share(words: list[str]) -> float:
+    """Share of lower-case words that are no English word, inflection or compound ("tryingto", "atyou")."""
+    return sum(1 for w in words if w.islower() and not _known(w.replace("’", "'").split("'")[0])) / max(len(words), 1)
+
+
+@lru_cache(maxsize=65536)
+def _known(word: str) -> bool:
+    """A word of the vocabulary, one of its inflections, or a compound of two longer words ("runtime", "roadmap")."""
+    vocab = _vocabulary()
+    if len(word) <= 2 or word in vocab:
+        return True
+    for suffix, replacement in SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            stem = word[:-len(suffix)] + replacement
+            if stem in vocab or stem + "e" in vocab or (len(stem) > 3 and stem[-1] == stem[-2] and stem[:-1] in vocab):
+                return True
+    # A run-together of a short word ("trying"+"to", "at"+"you") is a mishearing; two long words are a compound.
+    return any(word[:i] in vocab and word[i:] in vocab for i in range(MIN_COMPOUND_PART, len(word) - MIN_COMPOUND_PART + 1))
+
+
+def stutter_share(words: list[str]) -> float:
+    """Share of words that repeat the word just before them ("into into", "of of"): a decoder stuck on a sound."""
+    lower = [w.lower() for w in words]
+    return sum(1 for a, b in pairwise(lower) if a == b) / max(len(words), 1)
+
+
+def odd_capital_share(tokens: list[str]) -> float:
+    """Share of function words capitalised mid-sentence ("A ll the roads", "Ah lot of love"): misheard fragments."""
+    odd = sum(1 for prev, token in pairwise(tokens)
+              if token[:1].isupper() and token.strip(PUNCTUATION).lower() in FUNCTION_WORDS
+              and not prev.rstrip("\"'”’)").endswith((".", "?", "!", ":")))
+    return odd / max(len(tokens), 1)
+
+
+def garble_score(text: str, confidences: Iterable[float | None] = ()) -> float:
+    """0 for clean text, higher the more it shows misrecognised speech (plus low ASR confidence when known)."""
+    words = WORD.findall(text)
+    if not words:
+        return 0.0
+    score = unknown_share(words) + stutter_share(words) + odd_capital_share(text.split())
+    known = [c for c in confidences if c is not None]
+    if known:
+        mean = sum(known) / len(known)
+        score += CONFIDENCE_WEIGHT * max(0.0, CONFIDENT - mean)  # 0.85 adds 0.14: garbled on its own
+    return round(score, 4)
+
+
+def is_garbled(text: str, confidences: Iterable[float | None] = ()) -> bool:
+    """True when a passage reads as misrecognised speech (see GARBLED_ABOVE)."""
+    return garble_score(text, confidences) > GARBLED_ABOVE
