@@ -71,6 +71,9 @@ REFERS_BACK = re.compile(r"\b(?:like you said|as you said|you mentioned|as i sai
                          r"this stuff|all that|as well|(?:my|a|specific|quick|follow-up|last|next|another) question|"
                          r"question for you|let me ask|i want to ask|"
                          r"tell us|let's talk)\b", re.I)
+OPINION = re.compile(r"\bI (?:think|believe|would argue|'d argue|'m convinced)\b|\bin my (?:view|opinion|experience)\b|"
+                     r"\bfrom my (?:point of view|perspective)\b", re.I)  # a claim, not a story about the speaker
+QUOTED = re.compile(r"[\"“]([^\"“”]+)[\"”]")
 FIRST_PERSON = frozenset({"i", "i'm", "i've", "i'd", "i'll", "me", "my", "myself"})
 SOFT_BACKREF = re.compile(r"^(?:it|it's|this|that|there)\b", re.I)
 RAW_LEAD = re.compile(r"^\W*(?:and|but|or|because|i mean|like|yeah|yes|right|exactly)\b", re.I)  # answers or goes on
@@ -88,6 +91,7 @@ class Scored:
     content: frozenset[str]
     info: float  # 0..1: how much it says
     penalty: float  # subtracted from a passage that contains it
+    opening: float  # subtracted from a passage that starts with it: half a thought, a question
     gate: str | None  # why it may not be an insight (sponsor read, intro, ...), or None
 
 
@@ -119,7 +123,7 @@ def score_sentences(sentences: list[Sentence], gates: list[str | None], context:
                       interviewers(sentences), first, last, edge_window(first, last))
     return [
         Scored(s, cleaned[i], len(tokens[i]), frozenset(contents[i]), _info(cleaned[i], tokens[i], contents[i], episode),
-               _penalty(s, cleaned[i], tokens[i], contents[i], episode), gates[i])
+               _penalty(s, cleaned[i], tokens[i], contents[i], episode), _opening(s.text), gates[i])
         for i, s in enumerate(sentences)
     ]
 
@@ -139,18 +143,32 @@ def _info(clean: str, toks: list[str], content: list[str], episode: Episode) -> 
 def _penalty(sentence: Sentence, clean: str, toks: list[str], content: list[str], episode: Episode) -> float:
     """How much a sentence reads as chit-chat, housekeeping, a question or half a thought, or sits at an edge."""
     raw, lower = sentence.text, clean.lower()
-    first_person = sum(1 for t in toks if t.lower() in FIRST_PERSON) / max(len(toks), 1)
+    first_person = _first_person(clean, toks)
     trimmed = 1 - len(toks) / max(len(WORD.findall(raw)), 1)  # share of words that were disfluencies
     repeated = 1 - len(set(content)) / max(len(content), 1)
     to_edge = min(sentence.start_s - episode.first_s, episode.last_s - sentence.end_s)
-    return (0.3 * bool(QUESTION.search(raw.rstrip())) + 0.15 * len(BANTER.findall(lower))
-            + 0.3 * bool(LAUGHTER.search(raw)) + 0.4 * bool(UNCLEAR.search(raw))
-            + 0.25 * bool(DANGLING.match(raw.strip())) + 0.2 * raw.lstrip("\"'“‘([-— ")[:1].islower()
+    return (0.15 * len(BANTER.findall(lower)) + 0.3 * bool(LAUGHTER.search(raw)) + 0.4 * bool(UNCLEAR.search(raw))
             + 0.25 * min(len(HOUSEKEEPING.findall(raw)), 2) + 0.15 * bool(REFERS_BACK.search(lower))
             + 0.15 * bool(episode.names & set(toks)) + 0.2 * min(first_person / 0.12, 1.0)
             + 0.6 * max(trimmed, 0.0) + 0.3 * repeated + 0.05 * min(len(META.findall(lower)), 3)
             + HOST_PENALTY * (sentence.speaker in episode.hosts)
             + EDGE_PENALTY * max(0.0, 1 - to_edge / episode.edge_s))
+
+
+def _first_person(clean: str, toks: list[str]) -> float:
+    """Share of words that make a sentence about the speaker; "I think" frames an opinion and quotes are reported."""
+    framed = len(OPINION.findall(clean)) + sum(1 for t in WORD.findall(" ".join(QUOTED.findall(clean)))
+                                              if t.lower() in FIRST_PERSON)
+    return max(sum(1 for t in toks if t.lower() in FIRST_PERSON) - framed, 0) / max(len(toks), 1)
+
+
+def _opening(raw: str) -> float:
+    """How much a passage that starts with this sentence starts mid-thought: a question, a dangling clause, lower case.
+
+    Inside a passage the same sentence is fine: "Is there an ideal length? Nope." and "... Because it compiles."
+    """
+    return (0.3 * bool(QUESTION.search(raw.rstrip())) + 0.25 * bool(DANGLING.match(raw.strip()))
+            + 0.2 * raw.lstrip("\"'“‘([-— ")[:1].islower())
 
 
 def interviewers(sentences: list[Sentence]) -> set[str | None]:
@@ -177,9 +195,9 @@ def is_content(token: str) -> bool:
 
 
 def lead_penalty(scored: list[Scored], start: int) -> float:
-    """How much a passage starting here leans on what came before it."""
+    """How much a passage starting here leans on what came before it, or opens mid-thought."""
     first = scored[start]
-    penalty = (0.2 * bool(BACKREF.match(first.clean)) + 0.08 * bool(SOFT_BACKREF.match(first.clean))
+    penalty = first.opening + (0.2 * bool(BACKREF.match(first.clean)) + 0.08 * bool(SOFT_BACKREF.match(first.clean))
                + 0.1 * bool(RAW_LEAD.match(first.sentence.text)))
     if start and scored[start - 1].sentence.turn == first.sentence.turn:
         penalty += 0.15 * scored[start - 1].sentence.text.rstrip().endswith(CONTINUES)

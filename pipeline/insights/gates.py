@@ -25,7 +25,7 @@ AD_STRONG = re.compile(r"\b(?:sponsored (?:by|news|segment)|sponsor (?:break|mes
                        r"thanks to our (?:sponsors?|partners?)|promo code|use (?:the )?code|coupon|discount code|"
                        r"offer code|\d+% off|percent off|free trial|no credit card|affiliate link|"
                        rf"(?:go|head(?: over)?|visit)(?: to)? {DOMAIN})", re.I)
-HOUSEKEEPING = re.compile(r"\b(?:subscribe|rate and review|leave us a (?:\S+ )?review|\S+-star review|show notes|"
+HOUSEKEEPING = re.compile(r"\b(?:subscrib(?:e|ed|ing)\b|rate and review|leave us a (?:\S+ )?review|\S+-star review|show notes|"
                           r"newsletter|patreon|join us|follow us|on the socials|links? in the|we'll link|welcome to|"
                           r"welcome back|i'm your host|this is episode|see you next|talk to you (?:soon|next|again)|"
                           r"thanks for (?:listening|tuning|watching)|until next time|let's get (?:into|started)|"
