@@ -57,6 +57,8 @@ class Pick:
     pinned: bool = False
     note: str | None = None
     why: str = ""
+    headline: str = ""  # when an LLM wrote the insight
+    also_on: list[str] = field(default_factory=list)  # episode ids of syndicated copies and re-runs
 
 
 @dataclass
@@ -219,7 +221,8 @@ def _picks(store: Store, cand: dict, indices: list[int], comps: dict, total: np.
     if not indices:
         return []
     ids = [cand["insight_id"][c] for c in indices]
-    columns = ["insight_id", "text", "quote", "start_s", "end_s", "published", "episode_id", "feed_id", "topic_id"]
+    columns = ["insight_id", "text", "quote", "start_s", "end_s", "published", "episode_id", "feed_id", "topic_id",
+               "headline", "also_on"]
     rows = {r["insight_id"]: r for r in store.rows("insights", sql_in("insight_id", ids), columns=columns)}
     episodes = {r["episode_id"]: r for r in store.rows(
         "episodes", sql_in("episode_id", {r["episode_id"] for r in rows.values()}),
@@ -243,6 +246,7 @@ def _picks(store: Store, cand: dict, indices: list[int], comps: dict, total: np.
             topic_label=(topics.get(row["topic_id"]) or {}).get("label"), score=round(float(total[c]), 4),
             components=components, pinned=c in pinned,
             why=_why(c, components, float(total[c]), w, c in pinned, mmr.get(c), c in chosen_set),
+            headline=row["headline"] or "", also_on=list(row["also_on"] or []),
         ))
     return out
 

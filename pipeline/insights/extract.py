@@ -31,11 +31,12 @@ class Extraction:
     tokens: int = 0  # LLM prompt plus completion tokens (from the cache: what the first run cost)
     cache_hit: bool = False
     empty_reason: str | None = None  # why the episode gave no insight, in words for the person reading the Feeds page
+    dropped_reason: str | None = None  # which LLM insights were dropped and why (a link, a call to action, ...)
 
     @property
     def note(self) -> str | None:
-        """What to record on the episode: why it has no insight and why the LLM was not used, if either applies."""
-        return " ".join(n for n in (self.empty_reason, self.fallback_reason) if n) or None
+        """What to record on the episode: why it has no insight, why the LLM was not used, what it wrote that was dropped."""
+        return " ".join(n for n in (self.empty_reason, self.fallback_reason, self.dropped_reason) if n) or None
 
 
 def extract(
@@ -93,9 +94,16 @@ def _extract(transcript: Transcript, extractor: str, settings: Settings, cache_d
         return _fallback(transcript, settings, context, str(exc))
     if not result.insights and transcript.text.strip():
         return _fallback(transcript, settings, context, (
-            f"The model {settings.podbrief_llm_model!r} gave no insight whose quote is in the transcript "
-            f"({result.dropped} dropped); used the extractive method instead."), result.tokens)
-    return Extraction(result.insights, settings.podbrief_llm_model, None, result.tokens, result.cache_hit)
+            f"The model {settings.podbrief_llm_model!r} gave no insight that could be kept ({_dropped(result.rejected)}); "
+            "used the extractive method instead."), result.tokens)
+    dropped = f"The model's other insights were dropped: {_dropped(result.rejected)}." if result.rejected else None
+    return Extraction(result.insights, settings.podbrief_llm_model, None, result.tokens, result.cache_hit,
+                      dropped_reason=dropped)
+
+
+def _dropped(rejected: dict[str, int]) -> str:
+    """'2 quote words that are not in the transcript, 1 adds a link'."""
+    return ", ".join(f"{n} {why}" for why, n in sorted(rejected.items(), key=lambda r: -r[1])) or "none returned"
 
 
 def _fallback(transcript: Transcript, settings: Settings, context: EpisodeContext, reason: str,
