@@ -1,7 +1,8 @@
 """One insight once: the same insight from a syndicated copy or a re-run is stored once, "also on" the others.
 
-A new insight is the same as a stored one from another episode when their quotes match once case, spacing
-and punctuation are set aside, or when their vectors are near-identical (SAME_VECTOR). The stored insight keeps
+A new insight is the same as a stored one from another episode when their vectors are near-identical
+(SAME_VECTOR), or when nearly all the words of the shorter quote are in the other (SAME_WORDS: a copy transcribed
+with other punctuation can cut its passages a sentence longer or shorter). The stored insight keeps
 its row and gains the new episode in `also_on`; the copy is not stored, so it is never offered as related.
 """
 
@@ -16,9 +17,11 @@ from ..store import Store, sql_eq, sql_in
 
 log = logging.getLogger(__name__)
 
-# A syndicated copy's transcript differs in punctuation, casing and the odd misheard word: its insights embed
-# at 0.96-1.00 to the original's (tests/test_dedup.py); two different takeaways of one episode sit below 0.9.
+# A syndicated copy's transcript differs in punctuation and timing: the insights cut the same way embed at
+# 0.96-1.00 to the original's, those cut a sentence longer or shorter at 0.75-0.95 with all the shorter quote's
+# words in the other (tests/test_dedup.py); different takeaways of one episode embed below 0.9 and share few words.
 SAME_VECTOR = 0.95
+SAME_WORDS = 0.8  # share of the shorter quote's distinct words found in the other
 _NOT_WORD = re.compile(r"[^\w]+")
 
 
@@ -58,9 +61,15 @@ def _stored_copy(store: Store, episode_id: str, row: dict) -> dict | None:
     others = f"NOT {sql_eq('episode_id', episode_id)}"
     columns = ["insight_id", "quote", "also_on"]
     for hit in store.vector_search(np.asarray(row["vector"], dtype=np.float32), where=others, limit=3, columns=columns):
-        if 1.0 - hit["_distance"] >= SAME_VECTOR or same_quote_key(hit["quote"] or "") == same_quote_key(row["quote"]):
+        if 1.0 - hit["_distance"] >= SAME_VECTOR or _shared_words(hit["quote"] or "", row["quote"]) >= SAME_WORDS:
             return hit
     return None
+
+
+def _shared_words(a: str, b: str) -> float:
+    """Share of the shorter quote's distinct words (case and punctuation aside) that are in the other."""
+    words_a, words_b = set(same_quote_key(a).split()), set(same_quote_key(b).split())
+    return len(words_a & words_b) / max(min(len(words_a), len(words_b)), 1)
 
 
 def episodes_also_on(store: Store, insight: dict) -> list[dict]:

@@ -37,7 +37,7 @@ def extract_extractive(transcript: Transcript, *, settings: Settings | None = No
     if not sentences:
         return []
     scored = score_sentences(sentences, gate_reasons(sentences, context), context)
-    confidences = sentence_confidences(sentences, transcript.segments)
+    confidences, typical = sentence_confidences(sentences, transcript.segments)
     wanted = insight_count(transcript.duration_s, settings)
     chosen: list[tuple[float, list[Scored], str | None]] = []
     kept = flagged = 0
@@ -51,7 +51,7 @@ def extract_extractive(transcript: Transcript, *, settings: Settings | None = No
                                                            for _, p, _ in chosen):
             continue
         gate = passage[0].gate or (GARBLED if is_garbled(" ".join(s.sentence.text for s in passage),
-                                                          confidences[start:stop]) else None)
+                                                          _mean(confidences[start:stop]), typical) else None)
         if (gate is None and kept >= wanted) or (gate is not None and flagged >= MAX_FLAGGED):
             continue
         kept += gate is None
@@ -80,6 +80,11 @@ def insight_count(duration_s: float, settings: Settings) -> int:
     """How many insights an episode of this length should yield (about one per five minutes, within bounds)."""
     count = round(duration_s / 60 * settings.podbrief_insights_per_min)
     return max(settings.podbrief_insights_min, min(settings.podbrief_insights_max, count))
+
+
+def _mean(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return sum(known) / len(known) if known else None
 
 
 def _content(passage: list[Scored]) -> frozenset[str]:

@@ -7,6 +7,7 @@ reason, so Explore can show "flagged: sponsor read" and ranking leaves them out 
 from __future__ import annotations
 
 import re
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -84,16 +85,19 @@ def gate_reasons(sentences: list[Sentence], context: EpisodeContext | None = Non
     return reasons
 
 
-def sentence_confidences(sentences: list[Sentence], segments: Sequence[Segment]) -> list[float | None]:
-    """Per sentence: the mean ASR confidence of the segments it overlaps, or None when segments carry none."""
+def sentence_confidences(sentences: list[Sentence], segments: Sequence[Segment]) -> tuple[list[float | None], float | None]:
+    """Per sentence the mean ASR confidence of the segments it overlaps, and the episode's median segment confidence.
+
+    Both are None when the segments carry no `confidence` (publisher transcripts, or an ASR that gives none).
+    """
     timed = [(s.start_s, s.end_s, c) for s in segments if (c := getattr(s, "confidence", None)) is not None]
     if not timed:
-        return [None] * len(sentences)
+        return [None] * len(sentences), None
     out: list[float | None] = []
     for sentence in sentences:
         over = [c for a, b, c in timed if a <= sentence.end_s and b >= sentence.start_s]
         out.append(sum(over) / len(over) if over else None)
-    return out
+    return out, statistics.median(c for _, _, c in timed)
 
 
 def edge_window(first: float, last: float) -> float:
