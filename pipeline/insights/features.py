@@ -142,7 +142,7 @@ def _info(clean: str, toks: list[str], content: list[str], episode: Episode) -> 
 
 def _penalty(sentence: Sentence, clean: str, toks: list[str], content: list[str], episode: Episode) -> float:
     """How much a sentence reads as chit-chat, housekeeping, a question or half a thought, or sits at an edge."""
-    raw, lower = sentence.text, clean.lower()
+    raw, lower = sentence.spoken, clean.lower()
     first_person = _first_person(clean, toks)
     trimmed = 1 - len(toks) / max(len(WORD.findall(raw)), 1)  # share of words that were disfluencies
     repeated = 1 - len(set(content)) / max(len(content), 1)

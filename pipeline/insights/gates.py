@@ -66,7 +66,7 @@ def gate_reasons(sentences: list[Sentence], context: EpisodeContext | None = Non
         return reasons
     first, last = sentences[0].start_s, sentences[-1].end_s  # times, not 0: transcripts may skip a cold open
     edge = edge_window(first, last)
-    intro = [i for i, s in enumerate(sentences) if s.start_s <= first + edge and INTRO.search(s.text)]
+    intro = [i for i, s in enumerate(sentences) if s.start_s <= first + edge and INTRO.search(s.spoken)]
     if intro:
         for i in range(_turn_end(sentences, intro[-1], first + edge) + 1):
             reasons[i] = INTRO_FLAG
@@ -76,11 +76,11 @@ def gate_reasons(sentences: list[Sentence], context: EpisodeContext | None = Non
             reasons[i] = OUTRO_FLAG
     names = (context or EpisodeContext()).own_names()
     for i, s in enumerate(sentences):
-        lower = s.text.lower()
-        if reasons[i] is None and (len(HOUSEKEEPING.findall(s.text)) > 1
-                                   or (HOUSEKEEPING.search(s.text) and any(n in lower for n in names))):
+        lower = s.spoken.lower()
+        if reasons[i] is None and (len(HOUSEKEEPING.findall(s.spoken)) > 1
+                                   or (HOUSEKEEPING.search(s.spoken) and any(n in lower for n in names))):
             reasons[i] = PROMOTION
-    for i in _ad_reads(sentences) | {i for i, s in enumerate(sentences) if AD_STRONG.search(s.text)}:
+    for i in _ad_reads(sentences) | {i for i, s in enumerate(sentences) if AD_STRONG.search(s.spoken)}:
         reasons[i] = SPONSOR
     return reasons
 
@@ -112,7 +112,7 @@ def _outro_start(sentences: list[Sentence], edge_start_s: float) -> int | None:
         s = sentences[i]
         if s.end_s < edge_start_s or anchor - s.end_s > SIGNAL_CHAIN_S:
             break
-        if OUTRO.search(s.text):
+        if OUTRO.search(s.spoken):
             found, anchor = i, s.start_s
     return found
 
@@ -129,13 +129,13 @@ def _ad_reads(sentences: list[Sentence]) -> set[int]:
     """From each sponsor trigger to its last call to action within AD_MAX_S."""
     vetoed: set[int] = set()
     for i, trigger in enumerate(sentences):
-        if not AD_STRONG.search(trigger.text):
+        if not AD_STRONG.search(trigger.spoken):
             continue
         last = i
         for j in range(i + 1, len(sentences)):
             if sentences[j].start_s - trigger.start_s > AD_MAX_S:
                 break
-            if AD_STRONG.search(sentences[j].text) or HOUSEKEEPING.search(sentences[j].text):
+            if AD_STRONG.search(sentences[j].spoken) or HOUSEKEEPING.search(sentences[j].spoken):
                 last = j
         vetoed.update(range(i, last + 1))
     return vetoed
