@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.cli import main
 from pipeline.config import Settings, get_settings
 from pipeline.engine.rank import rank
 from pipeline.ingest.run import ingest
@@ -149,3 +150,18 @@ def test_flagged_insights_are_stored_with_their_reason_and_never_reach_the_brief
     assert SPONSOR in {f for flags in flagged.values() for f in flags}
     brief = rank(store, "2026-02-09", settings=settings)
     assert brief.picks and not {p.insight_id for p in brief.picks + brief.alternates} & set(flagged)
+
+
+def test_extract_prints_every_insight_best_first_and_the_flagged_ones_only_when_asked(capsys):
+    path = str(SAMPLES / "changelog-news-180.vtt")
+
+    assert main(["extract", path, "--json", "--title", "Vouch, a C compiler by agents, and replacing developers"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert main(["extract", path, "--json", "--flagged"]) == 0
+    everything = json.loads(capsys.readouterr().out)
+
+    assert shown and all(not i["flags"] for i in shown)
+    assert [i["score"] for i in shown] == sorted((i["score"] for i in shown), reverse=True)
+    assert {tuple(i["flags"]) for i in everything} > {()} and SPONSOR in {f for i in everything for f in i["flags"]}
+    assert main(["extract", path, "--flagged"]) == 0
+    assert "[flagged: sponsor read]" in capsys.readouterr().out
