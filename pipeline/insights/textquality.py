@@ -1,9 +1,9 @@
 """How garbled a stretch of transcript reads: the signs speech recognition leaves when it mishears.
 
 Misheard speech comes out as real-looking words in the wrong places, so no single sign is reliable; each
-feature below is a share of the words, and the garble score is their sum. The threshold is calibrated on
-human-edited transcripts (see GARBLED_ABOVE), so it flags text that reads worse than almost any sentence
-a person typed, whatever the show talks about.
+text feature below is a share of the words, and the garble score is their sum, calibrated on human-edited
+transcripts (GARBLED_ABOVE). When the ASR reports segment confidence, a passage it was much less sure of than
+usual for the episode (ERROR_RATIO) is garbled too.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from .embed import _tokenizer
 
 # Measured by bench/garble.py over the 1,907 two-sentence passages of 14+ words of the six human-edited sample
 # transcripts: the 99.5th percentile of the text score is 0.11 and 7 passages exceed 0.12, so the text alone flags
-# only what reads worse than almost anything a person typed. Misheard
-# stretches of real ASR output are mostly real words ("No people on bits of standing water, glass bits of us Best us
-# off the roof") and score 0.04-0.09, which is why ASR confidence, when segments carry it, decides most cases.
+# only what reads worse than almost anything a person typed. Misheard stretches of real ASR output are mostly real
+# words ("No people on bits of standing water, glass bits of us Best us off the roof") and score 0.04-0.09, which
+# is why ASR confidence, when segments carry it, decides most cases.
 GARBLED_ABOVE = 0.12
 # In the Amazon Transcribe "Today in Focus" transcript (tests/fixtures/transcripts/today_in_focus_asr_confidence.json)
 # the segments a reader finds garbled have 2.8-3.1 times the episode's median error rate (1 - confidence); 9 of
