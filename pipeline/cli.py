@@ -196,21 +196,24 @@ def _print_segments(segments: list, *, as_json: bool) -> None:
 
 @command
 def cmd_extract(args: argparse.Namespace) -> int:
-    """Extract insights from one transcript file and print them; stores nothing.
-    Example: python -m pipeline extract data/samples/transcripts/go-time-339.vtt --extractor extractive"""
+    """Extract every insight of one transcript file and print them, best first; stores nothing.
+    Example: python -m pipeline extract data/samples/transcripts/go-time-339.vtt --title "Does Go still make sense?"
+    """
     from .ingest.transcripts import parse_transcript
     from .insights.extract import extract
 
     content, ctype = _read_source(args.path)
     transcript = parse_transcript(content, filename=args.path, content_type=ctype)
-    result = extract(transcript, extractor=args.extractor)
+    result = extract(transcript, extractor=args.extractor, title=args.title, description=args.description)
     if result.fallback_reason:
         print(f"note: fell back to the extractive extractor: {result.fallback_reason}", file=sys.stderr)
+    shown = sorted((i for i in result.insights if args.flagged or not i.flags), key=lambda i: (-i.score, i.start_s))
     if args.json:
-        print(json.dumps([asdict(i) for i in result.insights], ensure_ascii=False, indent=1))
+        print(json.dumps([asdict(i) for i in shown], ensure_ascii=False, indent=1))
         return 0
-    for i in result.insights:
-        print(f"- [{_clock(i.start_s)}] ({i.score:.2f}) {i.text}")
+    for i in shown:
+        flagged = f" [flagged: {', '.join(i.flags)}]" if i.flags else ""
+        print(f"- [{_clock(i.start_s)}] ({i.score:.2f}){flagged} {i.text}")
     return 0
 
 
@@ -342,6 +345,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", metavar="PATH")
     p.add_argument("--json", action="store_true", help="print a JSON array of insights")
     p.add_argument("--extractor", choices=["auto", "extractive", "llm"], default="auto")
+    p.add_argument("--title", default="", help="the episode's title, as context for what it is about")
+    p.add_argument("--description", default="", help="the episode's description, as context")
+    p.add_argument("--flagged", action="store_true", help="also print flagged passages (sponsor reads, intros, ...)")
     p = add("topics")
     p.add_argument("--rebuild", action="store_true", help="re-cluster everything now")
     actions = p.add_subparsers(dest="action", metavar="ACTION", help="list, rename or merge (default: cluster)")

@@ -43,9 +43,9 @@ class Settings:
     podbrief_llm_retries: int = 4  # retries of one LLM request on 429/5xx/timeouts
     podbrief_llm_backoff_s: float = 1.0  # first wait between LLM retries; doubles per retry
     podbrief_embed_model: str = ""  # empty: the bundled MiniLM; else an OpenAI-compatible model name
-    podbrief_insights_per_min: float = 0.2  # about one per five minutes
-    podbrief_insights_min: int = 2
-    podbrief_insights_max: int = 12
+    podbrief_insights_per_min: float = 0.5  # at most one per two minutes: a 12-minute episode can hold six
+    podbrief_insights_min: int = 3
+    podbrief_insights_max: int = 15
     editor_password: str = ""
 
     @property

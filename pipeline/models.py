@@ -86,3 +86,5 @@ class ExtractedInsight:
     end_s: float
     score: float
     extractor: str
+    flags: tuple[str, ...] = ()  # why it may not be picked (sponsor read, intro, ...); empty for a real insight
+    headline: str = ""  # a short title, when an LLM wrote the insight

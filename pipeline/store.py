@@ -96,6 +96,7 @@ def insights_schema(dim: int) -> pa.Schema:
             ("insight_id", STR), ("episode_id", STR), ("feed_id", STR), ("published", STR), ("text", STR),
             ("quote", STR), ("start_s", F64), ("end_s", F64), ("extractor", STR), ("score", F64),
             ("vector", pa.list_(pa.float32(), dim)), ("topic_id", STR), ("x", F64), ("y", F64), ("created_at", STR),
+            ("headline", STR), ("flags", STRS), ("also_on", STRS),
         ]
     )
 
@@ -152,7 +153,7 @@ class Store:
             return self._tables[name]
         if name in self.db.list_tables().tables:
             tbl = self.db.open_table(name)
-            _add_missing_columns(tbl, SCHEMAS.get(name))
+            _add_missing_columns(tbl, SCHEMAS.get(name) or _insights_schema_of(tbl))
         elif not create:
             return None
         else:
@@ -350,6 +351,13 @@ def _add_missing_columns(tbl: Any, schema: pa.Schema | None) -> None:
     if missing:
         log.info("Adding column(s) %s to %s", ", ".join(f.name for f in missing), tbl.name)
         tbl.add_columns(missing)
+
+
+def _insights_schema_of(tbl: Any) -> pa.Schema | None:
+    """The current insights schema for an existing insights table (its vectors keep their dimension)."""
+    if tbl.name != "insights" or "vector" not in tbl.schema.names:
+        return None
+    return insights_schema(tbl.schema.field("vector").type.list_size)
 
 
 def _ensure_text_index(tbl: Any) -> None:

@@ -24,7 +24,8 @@ Script steps (module-level factories, queued with `server.script(...)` or `serve
 - `good()`: a valid reply. For chat, built from the prompt: the text between the first `<transcript>` and the first
   `</transcript>` of the last user message is read line by line (a leading `[...]` label is stripped), and up to
   `server.good_count` (default 3) evenly spaced lines of at least six words become insights
-  `{"text": ..., "quote": <that line, verbatim>, "score": ...}` in `{"insights": [...]}`.
+  `{"headline": <its first five words>, "text": <its first 14 words>, "quote": <that line, verbatim>, "score": ...}`
+  in `{"insights": [...]}`.
 - `invalid_json()`: HTTP 200 whose message content is not JSON.
 - `rate_limited(retry_after=0.05)`: HTTP 429 with a `Retry-After` header (seconds, may be fractional).
 - `server_error(status=500)`: that status with an error body.
@@ -279,8 +280,9 @@ class FakeOpenAI:
         for rank, line in enumerate(chosen):
             quote = line if step.kind != "bad_quotes" else f"Zebras quietly audit quantum lighthouses number {rank}."
             words = line.split()[:14]
-            insights.append({"text": f"The speakers point out that {' '.join(words).rstrip('.,;:')}.",
-                             "quote": quote, "score": round(0.9 - 0.1 * rank, 2)})
+            insights.append({"headline": " ".join(words[:5]).rstrip(".,;:"),
+                             "text": f"{' '.join(words).rstrip('.,;:')}.", "quote": quote,
+                             "score": round(0.9 - 0.1 * rank, 2)})
         return json.dumps({"insights": insights})
 
     def _embeddings_body(self, step: Step, body: dict[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,8 @@ from pipeline.errors import ExtractionError
 from pipeline.ingest.transcripts import parse_transcript
 from pipeline.insights.extract import extract
 from pipeline.insights.extractive import extract_extractive
-from pipeline.insights.llm import NOT_CONFIGURED, WINDOW_CHARS, extract_llm
+from pipeline.insights.gates import EpisodeContext
+from pipeline.insights.llm import NOT_CONFIGURED, WINDOW_CHARS, _gated_segments, extract_llm
 from pipeline.models import Segment, Transcript
 from tests.openai_server import (
     bad_quotes,
@@ -80,14 +81,15 @@ def test_good_reply_gives_verbatim_quotes_with_their_timestamps(openai_server, s
         assert insight.start_s == _segment_at(short, offset).start_s
         assert insight.end_s == _segment_at(short, offset + len(insight.quote) - 1).end_s
         assert insight.extractor == "fake-llm" and 0.0 <= insight.score <= 1.0
-        assert insight.text.startswith("The speakers point out that")
+        assert insight.headline and insight.text.startswith(insight.headline)
     assert [i.start_s for i in result.insights] == sorted(i.start_s for i in result.insights)
 
     (request,) = openai_server.chat_requests()
     assert request.headers["authorization"] == "Bearer not-needed"  # placeholder key for a local server
     fmt = request.body["response_format"]
     assert fmt["type"] == "json_schema" and fmt["json_schema"]["strict"] is True
-    assert fmt["json_schema"]["schema"]["properties"]["insights"]["items"]["required"] == ["text", "quote", "score"]
+    assert fmt["json_schema"]["schema"]["properties"]["insights"]["items"]["required"] == [
+        "headline", "text", "quote", "score"]
     assert request.body["model"] == "fake-llm"
 
 
@@ -112,7 +114,8 @@ def test_quote_with_small_differences_is_found_and_made_verbatim(openai_server, 
     # misspelt one. A second quote with half its words changed is too far off to count as found.
     quote = "so in this special bonus podcast episode we went back through the archive of podcasting q and a show"
     far_off = "so in this great bonus radio episode we walked back into the files of podcasting q and a show"
-    openai_server.script(reply({"insights": [{"text": "Old episodes hold lessons.", "quote": quote, "score": 0.7},
+    openai_server.script(reply({"insights": [{"text": "The bonus episode went back through the show's archives.",
+                                              "quote": quote, "score": 0.7},
                                              {"text": "Too far off.", "quote": far_off, "score": 0.9}]}))
 
     result = extract_llm(short, settings=_settings(openai_server), cache_dir=None)
@@ -145,13 +148,14 @@ def test_insights_breaking_the_rules_are_dropped(openai_server, short):
         {"text": "One. Two. Three. Four sentences is too many.", "quote": quote, "score": 0.9},
         {"text": "Too short a quote.", "quote": "make a", "score": 0.9},
         {"text": "Missing score.", "quote": quote},
-        {"text": "A fine insight.", "quote": quote, "score": 7},
+        {"text": "New podcasters are almost guaranteed to make a handful of rookie mistakes.", "quote": quote,
+         "score": 7},
     ]}))
 
     result = extract_llm(short, settings=_settings(openai_server), cache_dir=None)
 
     (insight,) = result.insights
-    assert insight.text == "A fine insight." and insight.score == 1.0  # out-of-range scores are clamped
+    assert insight.text.startswith("New podcasters") and insight.score == 1.0  # out-of-range scores are clamped
     assert result.dropped == 3
 
 
@@ -296,8 +300,9 @@ def test_long_transcript_is_cut_into_overlapping_windows(openai_server, path):
     requests = openai_server.chat_requests()
     assert result.windows == len(requests) >= 2
     windows = [[int(i) for i in LINE_INDEX_RE.findall(transcript_block(r.body))] for r in requests]
-    assert windows[0][0] == 0 and windows[-1][-1] == len(episode.segments) - 1
-    assert all(w == list(range(w[0], w[-1] + 1)) for w in windows)
+    gated = _gated_segments(episode, EpisodeContext())  # the intro, outro and sponsor reads are never sent
+    assert gated and {i for w in windows for i in w} == set(range(len(episode.segments))) - gated
+    assert all(w == sorted(w) for w in windows)
     for before, after in pairwise(windows):
         assert after[0] <= before[-1]  # overlap: nothing falls between two windows
         assert after[0] > before[0]
@@ -381,6 +386,6 @@ def test_extract_falls_back_when_no_quote_is_found(openai_server, short):
     result = extract(short, settings=_settings(openai_server))
 
     assert result.extractor == "extractive" and result.insights
-    assert result.fallback_reason == ("The model 'fake-llm' gave no insight whose quote is in the transcript "
-                                      "(3 dropped); used the extractive method instead.")
+    assert result.fallback_reason == ("The model 'fake-llm' gave no insight that could be kept (3 quotes words that "
+                                      "are not in the transcript); used the extractive method instead.")
     assert result.tokens > 0  # the wasted request still cost tokens

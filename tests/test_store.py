@@ -5,7 +5,7 @@ from pathlib import Path
 import lancedb
 import pyarrow as pa
 
-from pipeline.store import SCHEMAS, Store
+from pipeline.store import SCHEMAS, Store, insights_schema
 
 
 def test_a_table_from_an_older_version_gains_new_columns_as_nulls(tmp_path: Path) -> None:
@@ -19,3 +19,14 @@ def test_a_table_from_an_older_version_gains_new_columns_as_nulls(tmp_path: Path
     (row,) = store.rows("feeds")
     assert row["title"] == "Old" and row["weight"] == 2.0 and row["moved_from"] is None
     assert set(store.table("feeds").schema.names) == set(SCHEMAS["feeds"].names)
+
+
+def test_an_insights_table_from_an_older_version_gains_headline_flags_and_also_on(tmp_path: Path) -> None:
+    new = {"headline", "flags", "also_on"}
+    old = pa.schema([f for f in insights_schema(4) if f.name not in new])
+    lancedb.connect(str(tmp_path)).create_table("insights", data=pa.Table.from_pylist(
+        [{"insight_id": "i1", "episode_id": "e1", "text": "Old.", "vector": [0.5, 0.5, 0.5, 0.5]}], schema=old))
+
+    (row,) = Store(tmp_path).rows("insights")
+
+    assert row["text"] == "Old." and row["headline"] is None and row["flags"] is None and row["also_on"] is None

@@ -13,6 +13,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from ..config import Settings
 from ..errors import PodbriefError
+from ..insights.dedup import episodes_also_on
 from ..store import Store
 from .briefs import assemble_brief, latest_brief_date
 from .rank import Brief, Pick
@@ -68,9 +69,14 @@ def _source(feed_title: str, episode_title: str, episode_link: str | None, audio
 
 
 def _pick_markdown(store: Store, number: int, pick: Pick, threshold: float, explain: bool) -> list[str]:
-    """One pick: its line, sources, public note, and its related insights (as frozen, or looked up now)."""
-    lines = [f"## {number}\\. {escape(pick.text)}", "",
-             _source(pick.feed_title, pick.episode_title, pick.episode_link, pick.audio_url, pick.start_s), ""]
+    """One pick: its headline (when an LLM wrote one), line, sources, copies, public note, and related insights."""
+    heading = [f"## {number}\\. {escape(pick.headline)}", "", escape(pick.text)] if pick.headline else [
+        f"## {number}\\. {escape(pick.text)}"]
+    lines = [*heading, "", _source(pick.feed_title, pick.episode_title, pick.episode_link, pick.audio_url, pick.start_s),
+             ""]
+    copies = episodes_also_on(store, {"also_on": pick.also_on})
+    if copies:
+        lines += ["*Also on:* " + "; ".join(f"{escape(c['podcast'])} ({escape(c['episode_title'])})" for c in copies), ""]
     if pick.note:
         lines += [f"*Editor's note:* {escape(pick.note)}", ""]
     if explain:

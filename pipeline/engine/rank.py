@@ -33,6 +33,7 @@ ALTERNATES = 20
 ROW_COLUMNS = ["insight_id", "feed_id", "episode_id", "topic_id", "published", "score", "vector"]
 WHY_REASONS = 2  # the largest contributions named in a pick's explanation
 DATE_FORMAT_HINT = "is not YYYY-MM-DD (for example 2026-02-11)"
+WINDOW_COLUMNS = [*ROW_COLUMNS, "flags"]  # flagged insights (sponsor reads, intros, ...) are never candidates
 
 
 @dataclass
@@ -62,6 +63,8 @@ class Pick:
     contributions: dict[str, float] = field(default_factory=dict)  # each component's share of `score` (they add up)
     internal_note: str | None = None  # the editor's note for other editors; never leaves the dashboard
     related: list[dict] | None = None  # related insights frozen with a published brief; None: look them up now
+    headline: str = ""  # when an LLM wrote the insight
+    also_on: list[str] = field(default_factory=list)  # episode ids of syndicated copies and re-runs
 
 
 @dataclass
@@ -120,9 +123,11 @@ def rank(store: Store, date: str, *, weights: Weights | None = None, pins: list[
     start = end - timedelta(hours=w.window_hours)
     lookback = min(start - timedelta(days=HISTORY_DAYS), end - timedelta(days=CORROBORATION_DAYS))
     recent = store.arrow("insights", f"published >= '{iso_prefix(lookback)}' AND published < '{iso_prefix(end)}'",
-                         columns=ROW_COLUMNS)
+                         columns=WINDOW_COLUMNS)
     in_window = recent.filter(pc.greater_equal(recent.column("published"), iso_prefix(start))) if recent.num_rows else recent
-    window_ids = [i for i in (in_window.column("insight_id").to_pylist() if in_window.num_rows else []) if i not in excludes]
+    ids, flags = ((in_window.column(c).to_pylist() for c in ("insight_id", "flags")) if in_window.num_rows
+                  else ([], []))
+    window_ids = [i for i, flagged in zip(ids, flags, strict=True) if i not in excludes and not flagged]
     forced = list(dict.fromkeys(pins + (fixed or [])))
     cand = _rows(store, recent, window_ids, forced)
     missing = sorted(set(forced) - set(cand["insight_id"]))
@@ -228,7 +233,8 @@ def _picks(store: Store, cand: dict, indices: list[int], comps: dict, total: np.
     if not indices:
         return []
     ids = [cand["insight_id"][c] for c in indices]
-    columns = ["insight_id", "text", "quote", "start_s", "end_s", "published", "episode_id", "feed_id", "topic_id"]
+    columns = ["insight_id", "text", "quote", "start_s", "end_s", "published", "episode_id", "feed_id", "topic_id",
+               "headline", "also_on"]
     rows = {r["insight_id"]: r for r in store.rows("insights", sql_in("insight_id", ids), columns=columns)}
     episodes = {r["episode_id"]: r for r in store.rows(
         "episodes", sql_in("episode_id", {r["episode_id"] for r in rows.values()}),
@@ -253,6 +259,7 @@ def _picks(store: Store, cand: dict, indices: list[int], comps: dict, total: np.
             topic_label=(topics.get(row["topic_id"]) or {}).get("label"), score=round(float(total[c]), 4),
             components=components, pinned=c in pinned, contributions=shares,
             why=_why(shares, float(total[c]), w, pinned=c in pinned, automatic=c in automatic, chosen=c in chosen_set),
+            headline=row["headline"] or "", also_on=list(row["also_on"] or []),
         ))
     return out
 

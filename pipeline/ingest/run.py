@@ -22,6 +22,7 @@ from pathlib import Path
 from ..config import Settings, get_settings
 from ..engine.topics import assign_topics
 from ..errors import DownloadError, LockedError, PodbriefError, TranscriptError
+from ..insights.dedup import merge_copies
 from ..insights.embed import embed, embedding_model
 from ..insights.extract import extract
 from ..lock import ingest_lock
@@ -238,7 +239,10 @@ def _extract_episode(store: Store, episode: dict, settings: Settings) -> int:
                 for r in sorted(store.rows("segments", sql_eq("episode_id", eid)), key=lambda r: r["idx"])]
     transcript = Transcript(segments, source=episode["transcript_source"] or "publisher",
                             format=episode["transcript_format"] or "")
-    result = extract(transcript, settings=settings, cache_dir=store.path.parent / "cache" / "llm")
+    feed = store.rows("feeds", sql_eq("feed_id", episode["feed_id"]), columns=["title"])
+    result = extract(transcript, settings=settings, cache_dir=store.path.parent / "cache" / "llm",
+                     title=episode["title"] or "", description=episode["description"] or "",
+                     feed_title=next((f["title"] or "" for f in feed), ""))
     model, dim = embedding_model(settings)
     store.insights_table(model, dim)
     vectors = embed([i.text for i in result.insights], settings=settings)
@@ -247,14 +251,16 @@ def _extract_episode(store: Store, episode: dict, settings: Settings) -> int:
         {"insight_id": insight_id(eid, ins.quote, ins.start_s), "episode_id": eid, "feed_id": episode["feed_id"],
          "published": episode["published"], "text": ins.text, "quote": ins.quote, "start_s": ins.start_s,
          "end_s": ins.end_s, "extractor": ins.extractor, "score": ins.score, "vector": vec.tolist(),
-         "topic_id": None, "x": None, "y": None, "created_at": stamp}
+         "topic_id": None, "x": None, "y": None, "created_at": stamp, "headline": ins.headline or None,
+         "flags": list(ins.flags), "also_on": []}
         for ins, vec in zip(result.insights, vectors, strict=True)
     ]
+    rows = merge_copies(store, eid, rows)
     store.delete("insights", sql_eq("episode_id", eid))
     store.upsert("insights", rows)
-    assign_topics(store, [r["insight_id"] for r in rows])
+    assign_topics(store, [r["insight_id"] for r in rows if not r["flags"]])
     store.update("episodes", eid, {
-        "status": "extracted", "extractor": result.extractor, "extract_note": result.fallback_reason,
+        "status": "extracted", "extractor": result.extractor, "extract_note": result.note,
         "tokens": result.tokens, "error": None, "failed_stage": None, "attempts": 0, "updated_at": stamp,
     })
     return len(rows)

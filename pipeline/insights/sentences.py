@@ -18,7 +18,7 @@ MAX_SENTENCE_WORDS = 80  # longer "sentences" are unpunctuated ASR run-ons, cut 
 RUN_ON_PIECE_WORDS = 25  # ...into pieces of at least this many words
 MAX_FALSE_START_WORDS = 4  # a fragment this short before "--" is a false start, not an aside
 
-_BOUNDARY = re.compile(r"(?:[.!?]+|…|\.\.\.)[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
+_BOUNDARY = re.compile(r"(?:[.!?]+|…|\.\.\.)[\"'”’)\]]*(?=\s+(?:>\s*)?[\"'“‘(\[]?[A-Z0-9])")  # ">": a quoted line
 _ENDED = re.compile(r"[.!?…][\"'”’)\]]*$")
 _MARKER = re.compile(r"\s*\\?[\[(](?:laugh\w*|crosstalk|inaudible|unintelligible[^\])]*|music|applause|silence|"
                      r"pause|sighs?|coughs?|chuckles?)\\?[\])]", re.I)
@@ -32,6 +32,10 @@ _LEADING = re.compile(r"^(?:(?:" + "|".join(BARE_LEADS) + r")\b(?!-)[,.]?\s+|(?:
                       + r"),\s+|so (?!much|many|far|long|few|little)(?=\w))+", re.I)
 _DANGLING = re.compile(r"[,;]?\s+(?:or|and|but|because|the|a|an)(?=[.!?]?$)", re.I)  # trailed off
 _SPACES = re.compile(r"\s+")
+_MD_LINK = re.compile(r"\[([^\]]+)\]\((?:https?://|www\.)[^)\s]*\)")
+_EMPHASIS = re.compile(r"(?<![\w*])\*{1,2}([^*\n]+?)\*{1,2}(?![\w*])")
+_QUOTE_LEAD = re.compile(r"^>\s*|(?<=[.!?])(\s*)>\s*(?=\S)")  # a Markdown quote marker ("> Unvouched users ...")
+_CLOSING_PERIOD = re.compile(r"\.([\"”’]+)$")
 _SPACE_PUNCT = re.compile(r"\s+([,.;:!?])")
 _DOUBLE_PUNCT = re.compile(r"([,;])\s*([,;.!?])")
 
@@ -46,6 +50,11 @@ class Sentence:
     speaker: str | None
     turn: int  # index of the speaker turn it belongs to; insights never cross turns
 
+    @property
+    def spoken(self) -> str:
+        """The text without the Markdown some publisher transcripts carry (link targets, emphasis, quote markers)."""
+        return unmark(self.text)
+
 
 def split_sentences(transcript: Transcript) -> list[Sentence]:
     """Split a transcript into sentences across cue boundaries, timing each by character offset within its cues."""
@@ -59,9 +68,14 @@ def split_sentences(transcript: Transcript) -> list[Sentence]:
     return sentences
 
 
+def unmark(text: str) -> str:
+    """Markdown formatting out of transcript text: "[Vouch](https://...)" reads "Vouch", "*hand off*" "hand off"."""
+    return _EMPHASIS.sub(r"\1", _MD_LINK.sub(r"\1", text))
+
+
 def clean_text(text: str) -> str:
     """Remove disfluencies (fillers, false starts, repeats, sound markers) without changing what is said."""
-    text = _MARKER.sub("", text)
+    text = _MARKER.sub("", unmark(text))
     text = _TAG_QUESTION.sub(".", text)
     text = _PARENTHETICAL.sub(" ", text)
     text = _FILLER.sub(" ", text)
@@ -74,6 +88,8 @@ def clean_text(text: str) -> str:
     text = _DOUBLE_PUNCT.sub(r"\2", text)
     text = _SPACE_PUNCT.sub(r"\1", text)
     text = _DANGLING.sub("", re.sub(r",(?=[.!?]|$)", "", text).strip(" ,;"))
+    text = _QUOTE_LEAD.sub(lambda m: " " if m.group(1) is not None else "", text)
+    text = _CLOSING_PERIOD.sub(r"\1.", text)  # 'way."' ends 'way".', so the sentence, not only the quote, ends
     if text and text[-1] not in ".!?\"'”’)":
         text += "."
     return text[:1].upper() + text[1:]
