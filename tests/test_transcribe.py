@@ -70,7 +70,8 @@ def test_missing_audio_file(tmp_path: Path) -> None:
 
 
 def test_uncached_model_name_says_to_set_a_local_path() -> None:
-    with pytest.raises(TranscriptionError, match=r"'podbrief-test/no-such-model' is not a local path .*PODBRIEF_WHISPER_MODEL"):
+    with pytest.raises(TranscriptionError,
+                       match=r"'podbrief-test/no-such-model' is not bundled, not a local path .*PODBRIEF_WHISPER_MODEL"):
         transcribe(AUDIO / "jfk.flac", model="podbrief-test/no-such-model", settings=SETTINGS)
 
 

@@ -139,7 +139,7 @@ def _transcribe_episode(store: Store, episode: dict, settings: Settings) -> int:
     store.delete("segments", sql_eq("episode_id", eid))
     store.upsert("segments", [
         {"segment_id": f"{eid}:{i:05d}", "episode_id": eid, "feed_id": episode["feed_id"], "idx": i,
-         "start_s": s.start_s, "end_s": s.end_s, "text": s.text, "speaker": s.speaker}
+         "start_s": s.start_s, "end_s": s.end_s, "text": s.text, "speaker": s.speaker, "confidence": s.confidence}
         for i, s in enumerate(transcript.segments)
     ])
     store.update("episodes", eid, {
