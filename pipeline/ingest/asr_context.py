@@ -28,6 +28,12 @@ class EpisodeContext:
     description: str = ""
     language: str | None = None  # as the feed gives it, e.g. "en-us"
 
+    @classmethod
+    def of(cls, feed: dict, episode: dict) -> EpisodeContext:
+        """The context of a stored episode and its feed (rows of the episodes and feeds tables)."""
+        return cls(feed.get("title") or "", episode.get("title") or "", episode.get("description") or "",
+                   feed.get("language"))
+
 
 def hotwords(context: EpisodeContext) -> str | None:
     """The show and episode titles, then the names and terms of the description, within the prompt budget."""

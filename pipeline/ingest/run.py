@@ -23,6 +23,7 @@ from ..insights.extract import extract
 from ..lock import ingest_lock
 from ..models import Segment, Transcript, TranscriptLink
 from ..store import Store, now_iso, sql_eq, sql_in, sql_quote
+from .asr_context import EpisodeContext
 from .catalog import add_feeds
 from .http import download, fetch
 from .poll import poll_feed
@@ -134,7 +135,7 @@ def _record_failure(store: Store, episode: dict, stage: str, exc: Exception, set
 
 
 def _transcribe_episode(store: Store, episode: dict, settings: Settings) -> int:
-    transcript = _publisher_transcript(episode, settings) or _asr_transcript(episode, settings)
+    transcript = _publisher_transcript(episode, settings) or _asr_transcript(store, episode, settings)
     eid = episode["episode_id"]
     store.delete("segments", sql_eq("episode_id", eid))
     store.upsert("segments", [
@@ -161,15 +162,17 @@ def _publisher_transcript(episode: dict, settings: Settings) -> Transcript | Non
     return None
 
 
-def _asr_transcript(episode: dict, settings: Settings) -> Transcript:
+def _asr_transcript(store: Store, episode: dict, settings: Settings) -> Transcript:
     if not episode["audio_url"]:
         raise TranscriptError(f"Episode {episode['title']!r} has no usable transcript and no audio enclosure to transcribe.")
+    feeds = store.rows("feeds", sql_eq("feed_id", episode["feed_id"]), columns=["title", "language"])
+    context = EpisodeContext.of(feeds[0] if feeds else {}, episode)
     audio_dir = Path(settings.podbrief_audio_dir)
     audio_dir.mkdir(parents=True, exist_ok=True)
     path = download(episode["audio_url"], audio_dir, max_bytes=settings.podbrief_max_audio_mb * 1024 * 1024,
                     timeout=settings.podbrief_http_timeout)
     try:
-        return transcribe(path, settings=settings)
+        return transcribe(path, settings=settings, context=context)
     finally:
         if not settings.podbrief_keep_audio:
             path.unlink(missing_ok=True)
