@@ -61,7 +61,7 @@ def transcribe(
     elapsed = time.perf_counter() - started
     log.info("transcribed %s (%d channel(s)): %.1f s of audio in %.1f s (%.1fx real time)",
              audio_path, len(channels), duration, elapsed, duration / elapsed)
-    segments.sort(key=lambda s: (s.start_s, s.end_s))
+    segments.sort(key=lambda s: s.start_s)  # stable: at a tie the left channel reads first
     return Transcript(segments=segments, source="asr", format=label, language=info.language)
 
 
@@ -72,6 +72,7 @@ def _options(settings: Settings, context: EpisodeContext | None) -> dict[str, An
         "vad_filter": settings.podbrief_vad,
         "hotwords": hotwords(context) if context else None,
         "language": language_code(context),
+        "word_timestamps": True,  # per-word probabilities: Whisper's own scores are per 30-second window
     }
 
 
@@ -117,13 +118,14 @@ def _segments(pieces: Iterable[Any], speaker: str | None, audio: np.ndarray, oth
         start, end = int(piece.start * SAMPLE_RATE), int(piece.end * SAMPLE_RATE)
         if not piece.text.strip() or any(is_bleed(audio, other, start, end) for other in others):
             continue
+        words = [float(w.probability) for w in piece.words or []] or [math.exp(min(piece.avg_logprob, 0.0))]
         yield Segment(round(float(piece.start), 2), round(float(piece.end), 2), piece.text.strip(), speaker,
-                      confidence(piece.avg_logprob, piece.no_speech_prob, piece.compression_ratio))
+                      confidence(words, piece.no_speech_prob, piece.compression_ratio))
 
 
-def confidence(avg_logprob: float, no_speech_prob: float, compression_ratio: float) -> float:
-    """0-1 trust in a segment's words: the mean token probability, discounted for likely non-speech and for loops."""
-    trust = math.exp(min(avg_logprob, 0.0)) * (1.0 - no_speech_prob)
+def confidence(word_probabilities: list[float], no_speech_prob: float, compression_ratio: float) -> float:
+    """0-1 trust in a segment's words: their mean probability, discounted for likely non-speech and for loops."""
+    trust = sum(word_probabilities) / len(word_probabilities) * (1.0 - no_speech_prob)
     if compression_ratio > COMPRESSION_LIMIT:
         trust *= COMPRESSION_LIMIT / compression_ratio
     return round(trust, 3)
