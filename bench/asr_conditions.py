@@ -3,7 +3,8 @@
 The degraded copies are made here, deterministically (numpy with a fixed seed, PyAV for resampling):
 - "8 kHz": each channel resampled to 8 kHz (narrow-band, telephone-like) and stored as an 8 kHz WAV;
 - "noise": pink noise mixed into each channel at an SNR drawn per clip from 5-10 dB.
-Each setup adds one idea to the one before, so the table shows what each is worth.
+Every setup but the baseline transcribes speaker-per-channel stereo by channel and takes the language from
+the feed; the others differ in model and in whether the feed's names are given as hotwords.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import sys
 import time
 import wave
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,7 @@ from pipeline.config import Settings
 from pipeline.ingest.asr_context import EpisodeContext
 from pipeline.ingest.transcribe import transcribe
 from pipeline.ingest.wer import normalize_words, word_errors
-from pipeline.ingest.whisper_models import load_model
+from pipeline.ingest.whisper_models import BASE, DEFAULT_MODEL, TINY, load_model
 from pipeline.models import Segment, Transcript
 
 SAMPLE_RATE = 16_000
@@ -116,18 +117,22 @@ def setups(threads: int, beam: int, *, sweep: bool = False) -> list[Setup]:
             return Transcript([Segment(p.start, p.end, p.text.strip()) for p in pieces], "asr", "tiny.en")
         return run
 
-    def ours(model: str | None, with_context: bool) -> Callable[[Path, EpisodeContext], Transcript]:
+    def ours(model: str | None, with_hotwords: bool = False) -> Callable[[Path, EpisodeContext], Transcript]:
+        chosen = replace(settings, podbrief_asr_hotwords=with_hotwords)
+
         def run(path: Path, context: EpisodeContext) -> Transcript:
-            return transcribe(path, model=model, context=context if with_context else None, settings=settings)
+            return transcribe(path, model=model, context=context, settings=chosen)
         return run
 
     swept = [Setup(f"plain tiny.en, {name}", plain(**options)) for name, options in SWEEP.items()] if sweep else []
+    other = BASE if DEFAULT_MODEL == TINY else TINY
     return [
         Setup("plain faster-whisper tiny.en", plain(), True),
         *swept,
-        Setup("tiny.en, channels", ours("tiny.en", False)),
-        Setup("base, channels, feed context", ours("base", True), True),
-        Setup("Podbrief default: tiny.en, channels, feed context", ours(None, True), True),
+        Setup("tiny.en, channels, feed hotwords", ours(TINY, with_hotwords=True), True),
+        Setup("base, channels, feed hotwords", ours(BASE, with_hotwords=True)),
+        Setup(f"{other}, channels", ours(other), True),
+        Setup(f"Podbrief default: {DEFAULT_MODEL}, channels", ours(None), True),
     ]
 
 

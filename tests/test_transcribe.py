@@ -79,12 +79,13 @@ def _mean_confidence(transcript) -> float:
     return sum(w * s.confidence for w, s in zip(weights, transcript.segments, strict=True)) / sum(weights)
 
 
-def test_feed_context_reaches_the_decoder() -> None:
+def test_feed_context_reaches_the_decoder_when_hotwords_are_on() -> None:
     # Whisper writes "1813" unprompted; a feed that spells its numbers out steers it to the feed's form.
-    plain = transcribe(AUDIO / "ljspeech_LJ002-0020.wav", settings=SETTINGS).text
     context = EpisodeContext("The Chronicles of Newgate", "The prison in eighteen thirteen", language="en")
-    steered = transcribe(AUDIO / "ljspeech_LJ002-0020.wav", context=context, settings=SETTINGS).text
-    assert "1813" in plain
+    plain = transcribe(AUDIO / "ljspeech_LJ002-0020.wav", context=context, settings=SETTINGS).text
+    steered = transcribe(AUDIO / "ljspeech_LJ002-0020.wav", context=context,
+                         settings=Settings(podbrief_asr_hotwords=True)).text
+    assert "1813" in plain  # off by default
     assert "1813" not in steered and normalize_words(steered) == ["in", "eighteen", "thirteen"], steered
 
 

@@ -2,7 +2,9 @@
 
 Whisper decodes each 30-second window after a prompt; words in it (the show's name, the guest's, product
 names) become likelier spellings. The prompt is the titles plus the description's names and terms, not the
-whole description: long prompts of sentences make Whisper echo them into silence and music.
+whole description: long prompts of sentences make Whisper echo them into silence and music. Even so, a
+prompt can make Whisper end a window early and drop speech, so it is used only when PODBRIEF_ASR_HOTWORDS
+is on; the feed's language is always used.
 """
 
 from __future__ import annotations

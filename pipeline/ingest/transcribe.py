@@ -2,9 +2,10 @@
 
 Decoding is sequential with VAD on (silence is skipped). faster-whisper's batched pipeline was about
 25% faster here but dropped whole chunks of speech on long audio (WER 0.32 against 0.00 on the bundled
-clips played back to back), so it is not used. The feed's titles and names steer the decoder (hotwords),
-a stereo recording with one speaker per channel is transcribed channel by channel, and every segment
-carries a 0-1 confidence that later stages use to hold back garbled text.
+clips played back to back), so it is not used. The feed gives the language; its titles and names can steer
+the decoder (hotwords, off by default: with tiny.en they made long recordings lose whole sentences). A stereo
+recording with one speaker per channel is transcribed channel by channel, and every segment carries a 0-1
+confidence that later stages use to hold back garbled text.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def _options(settings: Settings, context: EpisodeContext | None) -> dict[str, An
     return {
         "beam_size": settings.podbrief_whisper_beam,
         "vad_filter": settings.podbrief_vad,
-        "hotwords": hotwords(context) if context else None,
+        "hotwords": hotwords(context) if context and settings.podbrief_asr_hotwords else None,
         "language": language_code(context),
         "word_timestamps": True,  # per-word probabilities: Whisper's own scores are per 30-second window
     }
