@@ -11,11 +11,14 @@ import numpy as np
 import pytest
 from faster_whisper import decode_audio
 
-from pipeline.config import Settings
+from pipeline.config import Settings, get_settings
 from pipeline.errors import TranscriptionError
 from pipeline.ingest.asr_context import MAX_HOTWORD_CHARS, EpisodeContext, hotwords, language_code
+from pipeline.ingest.run import ingest
 from pipeline.ingest.transcribe import transcribe
 from pipeline.ingest.wer import normalize_words, wer
+from pipeline.store import Store
+from tests.feed_builder import Item, rss
 
 AUDIO = Path(__file__).parent / "fixtures" / "audio"
 MAX_WER = 0.15
@@ -121,6 +124,24 @@ def test_bundled_base_model() -> None:
     transcript = transcribe(AUDIO / "librispeech_2412-153948-0000.flac", settings=Settings(podbrief_whisper_model="base"))
     assert (transcript.format, transcript.language) == ("base", "en")
     assert wer(_reference("librispeech_2412-153948-0000.flac"), transcript.text) < MAX_WER, transcript.text
+
+
+def test_ingestion_stores_asr_confidence_and_none_for_publisher_text(http_server, tmp_path: Path) -> None:
+    http_server.serve_dir(AUDIO, prefix="/a/")
+    http_server.serve_dir(Path(__file__).parent / "fixtures" / "transcripts", prefix="/t/")
+    http_server.route("/feed.xml", content_type="application/rss+xml", body=rss("Speeches", [
+        Item("spoken", "Inaugural address", audio=http_server.url("/a/jfk.flac"), audio_type="audio/flac"),
+        Item("written", "Trailer", transcripts=[(http_server.url("/t/pc20ns_buzzsprout_trailer_snippet.vtt"), "text/vtt")]),
+    ]))
+    settings = get_settings(podbrief_db=str(tmp_path / "db"), podbrief_audio_dir=str(tmp_path / "audio"))
+    store = Store(settings.podbrief_db)
+    ingest(store, feeds=[http_server.url("/feed.xml")], settings=settings)
+    source = {e["episode_id"]: e["transcript_source"] for e in store.rows("episodes")}
+    trust: dict[str, list[float | None]] = {"asr": [], "publisher": []}
+    for row in store.rows("segments"):
+        trust[source[row["episode_id"]]].append(row["confidence"])
+    assert trust["asr"] and all(0 < c <= 1 for c in trust["asr"])
+    assert trust["publisher"] and set(trust["publisher"]) == {None}
 
 
 def test_corrupt_audio_is_a_transcription_error(tmp_path: Path) -> None:
