@@ -1,74 +1,63 @@
-"""Benchmark ingestion: ASR speed and accuracy on the bundled clips, and transcript-bearing episodes per minute.
+"""Benchmark ingestion: ASR accuracy and speed per audio condition, and transcript-bearing episodes per minute.
 
-Usage: python bench/ingest.py [--episodes 40] [--repeats 4]
-The last line printed is one JSON object: asr_rtf, asr_wer, episodes_per_min, peak_rss_mb.
+Usage: python bench/ingest.py [--audio DIR] [--repeats 4] [--episodes 40]
+ASR runs on the reference clips of DIR (default ../shared/data/audio, else tests/fixtures/audio), clean and in
+degraded copies made here (bench/asr_conditions.py), for plain faster-whisper and for Podbrief's setups.
+The last line printed is one JSON object: asr (per condition and setup), asr_rtf and asr_wer (Podbrief's default
+on clean long-form audio), episodes_per_min, peak_rss_mb.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import resource
 import shutil
 import sys
 import tempfile
 import time
-import wave
 from pathlib import Path
-
-import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.asr_conditions import CONDITIONS, calibration, clips, degrade, long_form, measure, setups  # noqa: E402
 from pipeline.config import get_settings  # noqa: E402
 from pipeline.ingest.run import ingest  # noqa: E402
-from pipeline.ingest.transcribe import transcribe  # noqa: E402
-from pipeline.ingest.wer import wer  # noqa: E402
 from pipeline.insights.embed import embed  # noqa: E402
 from pipeline.store import Store  # noqa: E402
 
-AUDIO = ROOT / "tests" / "fixtures" / "audio"
+SHARED_AUDIO = ROOT.parent / "shared" / "data" / "audio"
+AUDIO = SHARED_AUDIO if SHARED_AUDIO.is_dir() else ROOT / "tests" / "fixtures" / "audio"
 TRANSCRIPTS = ROOT / "data" / "samples" / "transcripts"
+CONFIDENCE_THRESHOLD = 0.6  # where the calibration line splits the clips
 MIME = {".vtt": "text/vtt", ".srt": "application/srt", ".json": "application/json", ".html": "text/html"}
-SAMPLE_RATE = 16000
 
 
-def bench_asr(repeats: int) -> tuple[float, float]:
-    """Audio seconds per wall second and WER on the bundled clips, played back to back as one long episode.
+def bench_asr(audio: Path, repeats: int, threads: int, beam: int, sweep: bool) -> dict[str, dict]:
+    """Per condition and setup: clip WER and speed, and long-form WER and speed where the setup asks for it.
 
-    Podcasts are long; Whisper encodes 30-second windows, so a 3-second clip alone costs as much as 30 seconds
-    of speech. Each clip's own speed goes to stderr; the figure returned is for the joined audio.
+    Also how the default setup's segment confidence tracks WER, over all clips and conditions.
     """
-    from faster_whisper import decode_audio
-
-    with (AUDIO / "REFERENCES.tsv").open() as fh:
-        refs = list(csv.DictReader(fh, delimiter="\t"))
-    transcribe(AUDIO / refs[0]["file"])  # load the model once, outside the timing
-    for ref in refs:
-        start = time.perf_counter()
-        text = transcribe(AUDIO / ref["file"]).text
-        wall = time.perf_counter() - start
-        print(f"asr {ref['file']}: {float(ref['duration_s']) / wall:.1f}x real time alone, "
-              f"WER {wer(ref['reference_text'], text):.3f}", file=sys.stderr)
-    pause = np.zeros(SAMPLE_RATE // 2, dtype=np.float32)
-    joined = np.concatenate([part for _ in range(repeats) for ref in refs
-                             for part in (decode_audio(str(AUDIO / ref["file"]), sampling_rate=SAMPLE_RATE), pause)])
-    reference = " ".join(ref["reference_text"] for _ in range(repeats) for ref in refs)
+    runs = setups(threads, beam, sweep=sweep)
+    source = clips(audio)
+    results: dict[str, dict] = {}
+    scored: list[tuple[float, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "joined.wav"
-        with wave.open(str(path), "wb") as out:
-            out.setnchannels(1)
-            out.setsampwidth(2)
-            out.setframerate(SAMPLE_RATE)
-            out.writeframes((np.clip(joined, -1, 1) * 32767).astype("<i2").tobytes())
-        start = time.perf_counter()
-        text = transcribe(path).text
-        wall = time.perf_counter() - start
-    seconds = len(joined) / SAMPLE_RATE
-    print(f"asr joined: {seconds:.0f}s audio in {wall:.1f}s", file=sys.stderr)
-    return seconds / wall, wer(reference, text)
+        conditions = degrade(source, Path(tmp))
+        for setup in runs:  # load each model and warm it up outside the timing
+            setup.run(source[0].path, source[0].context)
+        for condition in CONDITIONS:
+            results[condition] = {}
+            for setup in runs:
+                results[condition][setup.name] = measure(setup, conditions[condition], scored if setup is runs[-1] else [])
+            for setup in (run for run in runs if run.long_form):
+                results[condition][setup.name]["long_form"] = long_form(setup, conditions[condition], repeats, Path(tmp))
+            for name, row in results[condition].items():
+                print(f"asr {condition:>14} | {name:<36} {json.dumps(row)}", file=sys.stderr)
+    results["confidence"] = calibration(scored, CONFIDENCE_THRESHOLD)
+    print(f"asr confidence of {runs[-1].name}: {json.dumps(results['confidence'])}", file=sys.stderr)
+    return results
 
 
 def bench_episodes(count: int) -> float:
@@ -101,15 +90,20 @@ def bench_episodes(count: int) -> float:
 
 def main() -> None:
     """Run both benchmarks and print the JSON summary last."""
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--audio", type=Path, default=AUDIO, help="a folder of clips with a REFERENCES.tsv")
     parser.add_argument("--episodes", type=int, default=40)
     parser.add_argument("--repeats", type=int, default=4, help="how often the clips are joined for the long-form ASR run")
+    parser.add_argument("--sweep", action="store_true", help="also try decoding options on plain faster-whisper")
+    parser.add_argument("--threads", type=int, default=2, help="ASR threads (the machine this plans for has 2 cores)")
     args = parser.parse_args()
-    rtf, error = bench_asr(args.repeats)
+    settings = get_settings()
+    asr = bench_asr(args.audio, args.repeats, args.threads, settings.podbrief_whisper_beam, args.sweep)
+    default = asr["clean"][list(asr["clean"])[-1]]["long_form"]
     per_min = bench_episodes(args.episodes)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"asr_rtf": round(rtf, 1), "asr_wer": round(error, 3), "episodes_per_min": round(per_min, 1),
-                      "peak_rss_mb": round(peak)}))
+    print(json.dumps({"asr": asr, "asr_rtf": default["x_real_time"], "asr_wer": default["wer"],
+                      "episodes_per_min": round(per_min, 1), "peak_rss_mb": round(peak)}))
 
 
 if __name__ == "__main__":

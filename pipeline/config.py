@@ -24,6 +24,7 @@ class Settings:
     podbrief_whisper_beam: int = 5
     podbrief_asr_threads: int = 0  # 0: all cores
     podbrief_vad: bool = True
+    podbrief_asr_hotwords: bool = False  # prompt Whisper with the feed's titles and names (see README: Measured)
     podbrief_max_audio_mb: int = 300
     podbrief_keep_audio: bool = False
     podbrief_audio_dir: str = str(ROOT / "data" / "audio")

@@ -13,6 +13,7 @@ class Segment:
     end_s: float
     text: str
     speaker: str | None = None
+    confidence: float | None = None  # ASR's 0-1 trust in the words (see ingest/transcribe.py); None: publisher text
 
 
 @dataclass(frozen=True)

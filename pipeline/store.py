@@ -54,7 +54,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     "segments": pa.schema(
         [
             ("segment_id", STR), ("episode_id", STR), ("feed_id", STR), ("idx", I64), ("start_s", F64),
-            ("end_s", F64), ("text", STR), ("speaker", STR),
+            ("end_s", F64), ("text", STR), ("speaker", STR), ("confidence", F64),
         ]
     ),
     "topics": pa.schema(

@@ -55,10 +55,12 @@ def test_errors_print_one_line_and_exit_1(tmp_path: Path) -> None:
 def test_transcribe_prints_segments_as_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["transcribe", str(FIXTURES / "transcripts" / "pc20ns_buzzsprout_trailer_snippet.vtt"), "--json"]) == 0
     segments = json.loads(capsys.readouterr().out)
-    assert segments[0] == {"start_s": 0.0, "end_s": 2.76, "text": segments[0]["text"], "speaker": "Sarah"}
+    assert segments[0] == {"start_s": 0.0, "end_s": 2.76, "text": segments[0]["text"], "speaker": "Sarah", "confidence": None}
     assert {"start_s", "end_s", "text", "speaker"} <= set(segments[-1])
     assert main(["transcribe", str(FIXTURES / "audio" / "jfk.flac"), "--json"]) == 0
-    spoken = " ".join(s["text"] for s in json.loads(capsys.readouterr().out)).lower()
+    spoken_segments = json.loads(capsys.readouterr().out)
+    assert all(0 < s["confidence"] <= 1 for s in spoken_segments)
+    spoken = " ".join(s["text"] for s in spoken_segments).lower()
     assert "ask not what your country can do for you" in spoken
 
 

@@ -1,9 +1,11 @@
 """Ingestion: feeds to episodes to timed transcripts (publisher transcripts, else speech recognition).
 
 Entry points: `ingest` and `watch` (the whole run), `add_feeds`/`import_opml` (the catalogue),
-`parse_feed`, `parse_transcript` and `transcribe` (one item at a time).
+`parse_feed`, `parse_transcript` and `transcribe` (one item at a time; `EpisodeContext` is what the feed
+says about an episode, for speech recognition).
 """
 
+from .asr_context import EpisodeContext
 from .catalog import add_feeds, import_opml, list_episodes, list_feeds, retry_failed, status
 from .feeds import parse_feed
 from .run import IngestReport, ingest, watch
@@ -11,6 +13,6 @@ from .transcribe import transcribe
 from .transcripts import parse_transcript
 
 __all__ = [
-    "IngestReport", "add_feeds", "import_opml", "ingest", "list_episodes", "list_feeds", "parse_feed",
+    "EpisodeContext", "IngestReport", "add_feeds", "import_opml", "ingest", "list_episodes", "list_feeds", "parse_feed",
     "parse_transcript", "retry_failed", "status", "transcribe", "watch",
 ]

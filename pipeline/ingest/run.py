@@ -29,6 +29,7 @@ from ..lock import ingest_lock
 from ..models import Segment, Transcript, TranscriptLink
 from ..store import Store, now_iso, sql_eq, sql_in, sql_quote
 from . import reach
+from .asr_context import EpisodeContext
 from .catalog import add_feeds
 from .http import Budget, download, fetch
 from .poll import poll_feed
@@ -173,12 +174,12 @@ def _transcribe_episode(store: Store, episode: dict, settings: Settings, *, scra
     access = _found_in_feed(store, episode["feed_id"], settings)
     rejected: list[str] = []
     transcript = _publisher_transcript(episode, access, settings, rejected) or _asr_transcript(
-        episode, access, settings, scratch, rejected)
+        store, episode, access, settings, scratch, rejected)
     eid = episode["episode_id"]
     store.delete("segments", sql_eq("episode_id", eid))
     store.upsert("segments", [
         {"segment_id": f"{eid}:{i:05d}", "episode_id": eid, "feed_id": episode["feed_id"], "idx": i,
-         "start_s": s.start_s, "end_s": s.end_s, "text": s.text, "speaker": s.speaker}
+         "start_s": s.start_s, "end_s": s.end_s, "text": s.text, "speaker": s.speaker, "confidence": s.confidence}
         for i, s in enumerate(transcript.segments)
     ])
     store.update("episodes", eid, {
@@ -210,15 +211,17 @@ def _publisher_transcript(episode: dict, access: reach.Access, settings: Setting
     return None
 
 
-def _asr_transcript(episode: dict, access: reach.Access, settings: Settings, scratch: Path,
+def _asr_transcript(store: Store, episode: dict, access: reach.Access, settings: Settings, scratch: Path,
                     rejected: list[str]) -> Transcript:
     if not episode["audio_url"]:
         why = f" Its transcript was rejected: {' / '.join(rejected)}" if rejected else ""
         raise TranscriptError(
             f"Episode {episode['title']!r} has no usable transcript and no audio enclosure to transcribe.{why}")
+    feeds = store.rows("feeds", sql_eq("feed_id", episode["feed_id"]), columns=["title", "language"])
+    context = EpisodeContext.of(feeds[0] if feeds else {}, episode)
     path = download(episode["audio_url"], scratch, access=access, budget=Budget.audio(settings))
     try:
-        return transcribe(path, settings=settings)
+        return transcribe(path, settings=settings, context=context)
     finally:
         _keep_or_delete(path, episode["episode_id"], settings)
 
@@ -235,7 +238,7 @@ def _keep_or_delete(path: Path, episode_id: str, settings: Settings) -> None:
 
 def _extract_episode(store: Store, episode: dict, settings: Settings) -> int:
     eid = episode["episode_id"]
-    segments = [Segment(r["start_s"], r["end_s"], r["text"], r["speaker"])
+    segments = [Segment(r["start_s"], r["end_s"], r["text"], r["speaker"], r["confidence"])
                 for r in sorted(store.rows("segments", sql_eq("episode_id", eid)), key=lambda r: r["idx"])]
     transcript = Transcript(segments, source=episode["transcript_source"] or "publisher",
                             format=episode["transcript_format"] or "")
