@@ -35,3 +35,7 @@ class StoreError(PodbriefError):
 
 class LockedError(PodbriefError):
     """Another ingestion run holds the lock."""
+
+
+class DeliveryError(PodbriefError):
+    """A reader could not be added or changed, or a brief could not be composed or delivered."""
