@@ -7,7 +7,6 @@ Links from feeds are kept only when they are http(s) (the export's `safe_url`).
 
 from __future__ import annotations
 
-from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
@@ -37,7 +36,8 @@ def environment() -> Environment:
 
 def clock(seconds: float) -> str:
     """A timestamp such as 4:05 or 1:02:03."""
-    return str(timedelta(seconds=int(seconds))).removeprefix("0:")
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}" if minutes >= 60 else f"{minutes}:{secs:02d}"
 
 
 def _source(source: Source) -> dict:
