@@ -191,8 +191,8 @@ def add_reader(store: Store, email: str, *, email_channel: bool = True, **prefer
     address = normalise_email(email)
     existing = find_reader(store, address)
     if existing:
-        raise DeliveryError(f"{address} is already a reader ({existing.status}). Change them with "
-                            f"`python -m pipeline readers set {address} ...`.")
+        raise DeliveryError(f"{address} is already a reader ({existing.status}). Change their preferences instead "
+                            "(Readers page, or `python -m pipeline readers set`).")
     given = {k: v for k, v in preferences.items() if v is not None}
     unknown = sorted(set(given) - set(PREFERENCES))
     if unknown:
@@ -202,7 +202,7 @@ def add_reader(store: Store, email: str, *, email_channel: bool = True, **prefer
     reader = _check(Reader(email=address, channels=channels, token=secrets.token_urlsafe(TOKEN_BYTES),
                            created_at=stamp, updated_at=stamp, **given), store)  # type: ignore[arg-type]
     if not reader.channels:
-        raise DeliveryError(f"{address} would get nothing: give a --channel, or keep their email.")
+        raise DeliveryError(f"{address} would get nothing: add a chat or webhook channel, or keep their email.")
     store.upsert("readers", [reader.row()])
     log.info("Added reader %s", address)
     return reader
