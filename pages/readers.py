@@ -1,9 +1,12 @@
 """Readers (editors): who gets the brief; add, import, change, pause; preview any reader's next email; the outbox."""
 
+from datetime import UTC, datetime
+
 import pandas as pd
 import streamlit as st
 
-from pipeline.delivery import import_csv, outbox, readers, send
+from pipeline.delivery import import_csv, outbox, readers
+from pipeline.delivery.send import send_test
 from pipeline.errors import PodbriefError
 from ui import auth, data, delivery, jobs, shell, widgets
 
@@ -119,7 +122,7 @@ with tab_readers:
                 with st.form("send_test"):
                     to = st.text_input("Send a test to", placeholder="you@example.com")
                     if st.form_submit_button("Send test", icon=":material/send:"):
-                        where = _try(send.send_test, reader.email, to)
+                        where = _try(send_test, reader.email, to)
                         if where:
                             st.success(f"Sent a test of {reader.email}'s brief to {to} ({widgets.inert(str(where))}).")
 
@@ -137,7 +140,7 @@ with tab_outbox:
         failed = [sent_rows[i]["outbox_id"] for i in picked["selection"]["rows"] if sent_rows[i]["status"] == "failed"]
         if st.button(f"Retry {len(failed)} selected failed", disabled=not failed, icon=":material/replay:",
                      help="Select failed rows in the table above."):
-            count = outbox.retry_now(data.store(), failed, pd.Timestamp.now(tz="UTC").to_pydatetime())
+            count = outbox.retry_now(data.store(), failed, datetime.now(UTC))
             _done(f"{count} message(s) will go with the next sending run.")
     if st.button("Send what is due now", icon=":material/send:",
                  help="Sends every reader whose hour has come, and retries that are due. The watch process does this "

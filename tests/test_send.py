@@ -16,8 +16,10 @@ from pipeline.delivery.channels import channel_label
 from pipeline.delivery.message import message_id
 from pipeline.delivery.send import send
 from pipeline.delivery.source import brief_version, published_brief
-from pipeline.engine.briefs import publish_brief, save_brief
+from pipeline.engine.briefs import latest_brief_date, publish_brief, save_brief
 from pipeline.engine.rank import rank
+from pipeline.store import open_store
+from tests.app_fixtures import run_pipeline
 from tests.delivery_fixtures import NOON, PUBLIC_URL, SENDER, delivery_settings, published_engine  # noqa: F401
 from tests.engine_fixtures import Engine, clustered_engine  # noqa: F401  (the `engine` fixture)
 from tests.httpserver import LocalHTTPServer
@@ -277,3 +279,25 @@ def test_sending_an_unpublished_date_says_what_to_do(engine: Engine, tmp_path: P
     with pytest.raises(DeliveryError, match=r"The brief for 2024-05-10 is not published, so there is nothing to send\. "
                                             r"Publish it on the Curate page"):
         send(engine.store, date=engine.date, settings=delivery_settings(tmp_path))
+
+
+def test_done_when_seeded_published_two_readers_one_email_each_and_a_second_send_sends_nothing(
+        app_db: Path, smtp_server: LocalSMTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in smtp_server.env().items():
+        monkeypatch.setenv(name, value)
+    store = open_store(str(app_db))
+    day = latest_brief_date(store)
+    publish_brief(store, day, editor="lead")  # what `python -m pipeline publish` does (the editor's command)
+    run_pipeline(app_db, "readers", "add", "ana@example.com", "--size", "3")
+    run_pipeline(app_db, "readers", "add", "ben@example.com")
+    first = run_pipeline(app_db, "send", "--date", day)
+    assert "sent 2, failed 0, bounced 0, skipped 0" in first.stdout
+    assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == ["ana@example.com", "ben@example.com"]
+    for mail in smtp_server.messages:
+        message = mail.message
+        assert message.is_multipart() and message["List-Unsubscribe"] and message["List-Unsubscribe-Post"]
+        numbered = NUMBERED.findall(message.get_body(("plain",)).get_content())
+        assert numbered == ["1", "2", "3"] if mail.rcpt_tos == ["ana@example.com"] else 1 <= len(numbered) <= 5
+    second = run_pipeline(app_db, "send", "--date", day)
+    assert "sent 0, failed 0, bounced 0, skipped 0" in second.stdout
+    assert len(smtp_server.messages) == 2

@@ -10,9 +10,10 @@ from zoneinfo import available_timezones
 
 import streamlit as st
 
-from pipeline.delivery import feedback, outbox, readers, schedule, send
+from pipeline.delivery import feedback, outbox, readers, schedule
 from pipeline.delivery.feedback import Learned
 from pipeline.delivery.plan import reader_channels
+from pipeline.delivery.send import next_brief
 from pipeline.store import open_store
 from ui import data
 
@@ -54,7 +55,7 @@ def preview(db: str, email: str, updated_at: str | None) -> dict | None:
 
     `updated_at` is part of the key so a change to the reader renders again at once.
     """
-    found = send.next_brief(open_store(db), email)
+    found = next_brief(open_store(db), email)
     if found is None:
         return None
     brief, message = found

@@ -86,6 +86,8 @@ def send(store: Store, *, date: str | None = None, email: str | None = None, dry
             _deliver(store, maker, report, now, settings, date=date, email=address)
         finally:
             store.compact("outbox", "readers")  # many one-row writes: merge them so later reads stay fast
+    if not report.lines:
+        report.notes.append("Nothing to send.")
     return report
 
 
