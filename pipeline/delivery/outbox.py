@@ -14,11 +14,13 @@ from datetime import UTC, datetime, timedelta
 
 from ..config import Settings
 from ..store import Store, sql_eq, sql_in, sql_quote
+from .journal import Journal
 from .readers import get_reader, set_status
 
 log = logging.getLogger(__name__)
 
 STATUSES = ("queued", "sending", "sent", "failed", "skipped")
+MUTABLE = ("status", "attempts", "last_error", "next_retry", "brief_version", "items", "transport", "sent_at", "updated_at")
 BOUNCE_AFTER = 3  # permanent refusals in a row before an address counts as bounced
 LIST_READER = ""  # the `email` of rows for the whole list's channels (PODBRIEF_LIST_CHANNELS)
 
@@ -61,28 +63,35 @@ def pending(store: Store, now: datetime, *, date: str | None = None, email: str 
     return sorted(store.rows("outbox", where), key=lambda r: (r["date"], r["queued_at"] or "", r["email"], r["channel"]))
 
 
-def mark_sending(store: Store, row: dict, now: datetime) -> None:
+def _save(store: Store, row: dict, now: datetime, journal: Journal | None, **values: object) -> None:
+    """Give the row its new state: through the run's journal when there is one, else straight into the table."""
+    row.update(values, updated_at=stamp(now))
+    state = {name: row.get(name) for name in MUTABLE}
+    if journal is not None:
+        journal.record(row["outbox_id"], state)
+    else:
+        store.update_where("outbox", sql_eq("outbox_id", row["outbox_id"]), state)
+
+
+def mark_sending(store: Store, row: dict, now: datetime, journal: Journal | None = None) -> None:
     """Record that this message is about to go (one more attempt)."""
-    row["attempts"] = (row["attempts"] or 0) + 1
-    store.update_where("outbox", sql_eq("outbox_id", row["outbox_id"]),
-                       {"status": "sending", "attempts": row["attempts"], "updated_at": stamp(now)})
+    _save(store, row, now, journal, status="sending", attempts=(row["attempts"] or 0) + 1)
 
 
-def mark_sent(store: Store, row: dict, now: datetime, *, version: str, items: int, transport: str) -> None:
+def mark_sent(store: Store, row: dict, now: datetime, *, version: str, items: int, transport: str,
+              journal: Journal | None = None) -> None:
     """Record that this message went, with the brief version and how many items it had."""
-    at = stamp(now)
-    store.update_where("outbox", sql_eq("outbox_id", row["outbox_id"]), {
-        "status": "sent", "last_error": None, "next_retry": None, "brief_version": version, "items": items,
-        "transport": transport, "sent_at": at, "updated_at": at})
+    _save(store, row, now, journal, status="sent", last_error=None, next_retry=None, brief_version=version, items=items,
+          transport=transport, sent_at=stamp(now))
 
 
-def mark_skipped(store: Store, row: dict, now: datetime, why: str) -> None:
+def mark_skipped(store: Store, row: dict, now: datetime, why: str, journal: Journal | None = None) -> None:
     """Record that this message will not go (the reader paused, unsubscribed or was removed before it went)."""
-    store.update_where("outbox", sql_eq("outbox_id", row["outbox_id"]),
-                       {"status": "skipped", "last_error": why, "next_retry": None, "updated_at": stamp(now)})
+    _save(store, row, now, journal, status="skipped", last_error=why, next_retry=None)
 
 
-def mark_failed(store: Store, row: dict, now: datetime, error: str, settings: Settings, *, permanent: bool) -> str:
+def mark_failed(store: Store, row: dict, now: datetime, error: str, settings: Settings, *, permanent: bool,
+                journal: Journal | None = None) -> str:
     """Record a failure and schedule the retry; returns what happens next (retry, gave up, or bounced).
 
     A temporary failure retries after the base delay, doubling per attempt, up to the maximum attempts. A
@@ -99,8 +108,7 @@ def mark_failed(store: Store, row: dict, now: datetime, error: str, settings: Se
         retry = stamp(now + timedelta(seconds=settings.podbrief_send_retry_base_s * 2 ** (attempts - 1)))
     note = {"retry": f" (attempt {attempts}; retrying after {retry})", "gave up": f" (gave up after {attempts} attempts)",
             "bounced": f" ({BOUNCE_AFTER} permanent refusals in a row: the address is marked bounced)"}[outcome]
-    store.update_where("outbox", sql_eq("outbox_id", row["outbox_id"]),
-                       {"status": "failed", "last_error": error + note, "next_retry": retry, "updated_at": stamp(now)})
+    _save(store, row, now, journal, status="failed", last_error=error + note, next_retry=retry)
     if outcome == "bounced" and row["email"] != LIST_READER:
         set_status(store, row["email"], "bounced", note=f"bounced: {error}")
     log.warning("Delivery of %s for %s on %s failed: %s%s", row["channel"], row["email"] or "the list", row["date"],

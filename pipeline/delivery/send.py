@@ -21,6 +21,7 @@ from ..store import Store
 from . import render
 from .channels import post
 from .failures import PermanentFailure, ServerUnavailable, SetupFailure, TemporaryFailure
+from .journal import Journal
 from .message import compose, message_id
 from .outbox import (
     LIST_READER,
@@ -40,6 +41,8 @@ from .smtp import FileMailer, SmtpMailer, mailer_for
 from .source import published_dates
 
 log = logging.getLogger(__name__)
+
+FOLD_EVERY = 100  # journaled marks between folds into the outbox table
 
 
 @dataclass
@@ -73,19 +76,23 @@ def send(store: Store, *, date: str | None = None, email: str | None = None, dry
     address = normalise_email(email) if email else None
     report = SendReport(dry_run=dry_run)
     with send_lock(store):
-        plan = plan_date(store, date, address, settings) if date else plan_due(store, now, address, settings)
-        report.notes += plan.notes
-        maker = BriefMaker(store, settings)
         if dry_run:
-            _dry_run(store, plan, maker, report, now, date=date, email=address)
+            plan = plan_date(store, date, address, settings) if date else plan_due(store, now, address, settings)
+            report.notes += plan.notes
+            _dry_run(store, plan, BriefMaker(store, settings), report, now, date=date, email=address)
             return report
-        report.queued = queue(store, plan.entries, now)
-        if plan.slots:
-            store.update_many("readers", [{"email": e, "last_slot": s} for e, s in plan.slots.items()])
+        journal = Journal(store)
         try:
-            _deliver(store, maker, report, now, settings, date=date, email=address)
+            journal.fold()  # what a killed run had marked: the table must know before anything is planned
+            plan = plan_date(store, date, address, settings) if date else plan_due(store, now, address, settings)
+            report.notes += plan.notes
+            report.queued = queue(store, plan.entries, now)
+            if plan.slots:
+                store.update_many("readers", [{"email": e, "last_slot": s} for e, s in plan.slots.items()])
+            _deliver(store, BriefMaker(store, settings), report, now, settings, journal, date=date, email=address)
         finally:
-            store.compact("outbox", "readers")  # many one-row writes: merge them so later reads stay fast
+            journal.close()
+            store.compact("outbox", "readers")
     if not report.lines:
         report.notes.append("Nothing to send.")
     return report
@@ -112,8 +119,8 @@ def _brief_for(maker: BriefMaker, reader: Reader | None, row: dict, last: dict[s
     return maker.make(reader, row["date"], last_date=last.get(reader.email))
 
 
-def _deliver(store: Store, maker: BriefMaker, report: SendReport, now: datetime, settings: Settings, *,
-             date: str | None, email: str | None) -> None:
+def _deliver(store: Store, maker: BriefMaker, report: SendReport, now: datetime, settings: Settings, journal: Journal,
+             *, date: str | None, email: str | None) -> None:
     """Send every pending row (queued, in flight at a crash, or due for retry), recording each outcome."""
     readers = {r.email: r for r in list_readers(store)}
     last = last_dates(store)
@@ -122,11 +129,13 @@ def _deliver(store: Store, maker: BriefMaker, report: SendReport, now: datetime,
     email_down: str | None = None
     try:
         for row in pending(store, now, date=date, email=email):
+            if journal.pending >= FOLD_EVERY:
+                journal.fold()  # so the Readers page sees a long run's progress
             reader = readers.get(row["email"])
             who = row["email"] or "the list"
             if row["email"] != LIST_READER and (reader is None or reader.status != "active"):
                 why = f"not sent: the reader is {reader.status if reader else 'removed'}"
-                mark_skipped(store, row, now, why)
+                mark_skipped(store, row, now, why, journal)
                 report.skipped += 1
                 report.lines.append(f"skipped {row['date']} to {who} by {row['channel']}: {why}")
                 continue
@@ -134,7 +143,7 @@ def _deliver(store: Store, maker: BriefMaker, report: SendReport, now: datetime,
                 continue  # the server is unreachable: leave the row queued for the next run
             brief = _brief_for(maker, reader, row, last)
             if brief is None:
-                mark_skipped(store, row, now, f"not sent: the brief for {row['date']} is not published")
+                mark_skipped(store, row, now, f"not sent: the brief for {row['date']} is not published", journal)
                 report.skipped += 1
                 continue
             try:
@@ -142,19 +151,19 @@ def _deliver(store: Store, maker: BriefMaker, report: SendReport, now: datetime,
                     if mailer is None:
                         mailer = _mailer(settings)
                         report.where, report.to_files = mailer.where, isinstance(mailer, FileMailer)
-                    where = _email(store, mailer, brief, reader, row, now, settings)  # type: ignore[arg-type]
+                    where = _email(store, journal, mailer, brief, reader, row, now, settings)  # type: ignore[arg-type]
                 else:
-                    where = _chat(store, brief, reader, row, now, settings, list_urls)
+                    where = _chat(store, journal, brief, reader, row, now, settings, list_urls)
             except ServerUnavailable as exc:
                 email_down = str(exc)
-                _failed(store, report, row, now, exc, settings, permanent=False)
+                _failed(store, journal, report, row, now, exc, settings, permanent=False)
             except TemporaryFailure as exc:
-                _failed(store, report, row, now, exc, settings, permanent=False)
+                _failed(store, journal, report, row, now, exc, settings, permanent=False)
             except PermanentFailure as exc:
-                if _failed(store, report, row, now, exc, settings, permanent=True) == "bounced" and reader:
+                if _failed(store, journal, report, row, now, exc, settings, permanent=True) == "bounced" and reader:
                     reader.status = "bounced"
             except SetupFailure as exc:
-                _failed(store, report, row, now, exc, settings, permanent=False)
+                _failed(store, journal, report, row, now, exc, settings, permanent=False)
                 report.stopped = str(exc)
                 break
             else:
@@ -171,33 +180,34 @@ def _deliver(store: Store, maker: BriefMaker, report: SendReport, now: datetime,
         report.notes.append(f"{email_down} Emails not yet tried stay queued for the next run.")
 
 
-def _email(store: Store, mailer: SmtpMailer | FileMailer, brief: PersonalBrief, reader: Reader, row: dict,
-           now: datetime, settings: Settings) -> str:
+def _email(store: Store, journal: Journal, mailer: SmtpMailer | FileMailer, brief: PersonalBrief, reader: Reader,
+           row: dict, now: datetime, settings: Settings) -> str:
     message = compose(brief, reader, sender=settings.podbrief_mail_from, public_url=settings.podbrief_public_url,
                       msg_id=row["message_id"])
-    mark_sending(store, row, now)
+    mark_sending(store, row, now, journal)
     where = mailer.send(message, reader.email, parseaddr(settings.podbrief_mail_from)[1])
-    mark_sent(store, row, now, version=brief.version, items=len(brief.items), transport=where)
+    mark_sent(store, row, now, version=brief.version, items=len(brief.items), transport=where, journal=journal)
     return where
 
 
-def _chat(store: Store, brief: PersonalBrief, reader: Reader | None, row: dict, now: datetime, settings: Settings,
-          list_urls: dict[str, str]) -> str:
+def _chat(store: Store, journal: Journal, brief: PersonalBrief, reader: Reader | None, row: dict, now: datetime,
+          settings: Settings, list_urls: dict[str, str]) -> str:
     urls = list_urls if reader is None else reader_channels(reader)
     url = urls.get(row["channel"])
     if url is None:
         raise PermanentFailure(f"The channel {row['channel']} is no longer configured for {row['email'] or 'the list'}.")
     view = render.brief_view(brief, public_url=settings.podbrief_public_url, token=reader.token if reader else None,
                              name=reader.name if reader else "")
-    mark_sending(store, row, now)
+    mark_sending(store, row, now, journal)
     label = post(url, render.subject(view), render.render_markdown(view))
-    mark_sent(store, row, now, version=brief.version, items=len(brief.items), transport=label)
+    mark_sent(store, row, now, version=brief.version, items=len(brief.items), transport=label, journal=journal)
     return label
 
 
-def _failed(store: Store, report: SendReport, row: dict, now: datetime, exc: Exception, settings: Settings, *,
-            permanent: bool) -> str:
-    outcome = mark_failed(store, row, now, str(exc), settings, permanent=permanent and row["channel"] == EMAIL_CHANNEL)
+def _failed(store: Store, journal: Journal, report: SendReport, row: dict, now: datetime, exc: Exception,
+            settings: Settings, *, permanent: bool) -> str:
+    outcome = mark_failed(store, row, now, str(exc), settings, permanent=permanent and row["channel"] == EMAIL_CHANNEL,
+                          journal=journal)
     report.failed += 1
     report.bounced += outcome == "bounced"
     report.lines.append(f"failed {row['date']} to {row['email'] or 'the list'} by {row['channel']}: {exc} ({outcome})")
