@@ -26,6 +26,7 @@ else:  # the dashboard script; its imports stay here so that serving the routes 
         "job_pid": None,  # the background ingestion job started from the Feeds page, and its log
         "job_log": None,
         "reader_email": None,  # the reader the Readers page shows
+        "send_job": None,  # the sending run started from the Readers page: (pid, log path)
     }
 
     st.set_page_config(page_title="Podbrief", page_icon=":material/podcasts:", layout="wide")

@@ -145,8 +145,8 @@ with tab_outbox:
     if st.button("Send what is due now", icon=":material/send:",
                  help="Sends every reader whose hour has come, and retries that are due. The watch process does this "
                       "after each ingestion pass."):
-        pid, _ = jobs.start_job(db, ["send"])
-        widgets.flash(f"Sending run {pid} started; this table shows its results as they come.")
+        st.session_state.send_job = jobs.start_job(db, ["send"])
+        widgets.flash(f"Sending run {st.session_state.send_job[0]} started; this table shows its results as they come.")
         st.rerun()
 
 with tab_feedback:

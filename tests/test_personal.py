@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.delivery import readers
+from pipeline.delivery import personal, readers
 from pipeline.delivery.feedback import learned, pick_feedback, record_vote
 from pipeline.delivery.personal import personal_brief
 from pipeline.delivery.readers import Reader
 from pipeline.delivery.source import published_brief
 from pipeline.engine.briefs import save_brief
+from pipeline.engine.weights import Weights
 from pipeline.errors import DeliveryError
 from tests.delivery_fixtures import published_engine  # noqa: F401  (the `published` fixture)
 from tests.engine_fixtures import Engine, clustered_engine  # noqa: F401  (the `engine` fixture)
@@ -121,3 +122,19 @@ def test_alerts_leave_out_what_the_brief_already_shows(published: Engine) -> Non
 
 def test_an_unpublished_date_has_no_personal_brief(engine: Engine) -> None:
     assert personal_brief(engine.store, Reader(email="ana@example.com"), engine.date) is None
+
+
+def test_the_personal_interest_weight_is_what_puts_a_keyword_readers_topic_first(published: Engine,
+                                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Why PERSONAL_INTEREST_WEIGHT is 2: the ranking's default interest weight leaves a reader's keyword half-heard."""
+    wanted = {"recording a podcast episode": "podcasting", "generics in Go": "go", "training models on GPUs": "ai"}
+
+    def on_topic(weight: float) -> list[int]:
+        monkeypatch.setattr(personal, "PERSONAL_INTEREST_WEIGHT", weight)
+        briefs = {kw: personal.personal_brief(published.store, Reader(email="a@example.com", keywords=[kw]),
+                                              published.date) for kw in wanted}
+        return [sum(published.topic_of[i] == topic for i in _ids(briefs[kw])) for kw, topic in wanted.items()]
+
+    chosen = on_topic(personal.PERSONAL_INTEREST_WEIGHT)
+    assert chosen[:2] == [5, 5] and chosen[2] >= 3
+    assert sum(on_topic(Weights().interest)) < sum(chosen)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,7 +14,8 @@ from pipeline.engine import briefs
 from pipeline.store import open_store
 from tests.delivery_fixtures import NOON
 from tests.smtpserver import LocalSMTPServer
-from tests.test_app import assert_clean, click, latest_day, open_app
+from tests.test_app import JOB_WAIT_S, assert_clean, click, latest_day, open_app
+from ui import jobs
 
 PASSWORD = "s3cret"
 HOSTILE_NAME = "<b>Bold</b> [x](javascript:alert(1))"
@@ -110,7 +112,9 @@ def test_preview_is_the_email_as_sent_and_a_test_goes_to_one_address(signed_in_d
     assert not outbox.outbox_rows(store)  # a test is not a delivery
 
 
-def test_the_outbox_shows_failures_with_their_reason_and_retries(signed_in_db: Path) -> None:
+def test_the_outbox_shows_failures_with_their_reason_and_retries(signed_in_db: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PODBRIEF_OUTBOX_DIR", str(tmp_path / "eml"))
     store = open_store(str(signed_in_db))
     readers.add_reader(store, "ana@example.com")
     day = latest_day(signed_in_db)
@@ -128,6 +132,17 @@ def test_the_outbox_shows_failures_with_their_reason_and_retries(signed_in_db: P
     click(at, "Retry 1 selected failed")
     assert any("1 message(s) will go with the next sending run." in s.value for s in at.success)
     assert [r["outbox_id"] for r in outbox.pending(store, datetime.now(UTC))] == [row["outbox_id"]]
+
+    click(at, "Send what is due now")  # a background `python -m pipeline send`, as the Feeds page runs ingestion
+    pid, log = at.session_state["send_job"]
+    deadline = time.monotonic() + JOB_WAIT_S
+    while jobs.job_state(pid, log).running:
+        assert time.monotonic() < deadline, jobs.job_state(pid, log).tail
+        time.sleep(0.5)
+    assert jobs.job_state(pid, log).returncode == 0, jobs.job_state(pid, log).tail
+    [row] = outbox.outbox_rows(store)
+    assert (row["status"], row["attempts"]) == ("sent", 2)
+    assert (tmp_path / "eml" / day / "ana@example.com.eml").exists()
 
 
 def test_the_unsubscribe_link_needs_the_button_and_a_thumb_is_recorded(signed_in_db: Path) -> None:
