@@ -21,7 +21,7 @@ if reader is None:
     st.stop()
 
 action = params.get("action", "")
-who = delivery.masked(reader.email)
+who = widgets.inert(delivery.masked(reader.email))
 
 if action == "unsubscribe":
     if reader.status == "unsubscribed":

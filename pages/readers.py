@@ -1,5 +1,6 @@
 """Readers (editors): who gets the brief; add, import, change, pause; preview any reader's next email; the outbox."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -26,9 +27,10 @@ def _done(message: str) -> None:
     st.rerun()
 
 
-def _try(action: object, *args: object, **kwargs: object) -> object | None:
+def _try(action: Callable[..., object], *args: object, **kwargs: object) -> object | None:
+    """Call a pipeline write on the store; show its error (and return None) when it refuses."""
     try:
-        return action(data.store(), *args, **kwargs)  # type: ignore[operator]
+        return action(data.store(), *args, **kwargs)
     except PodbriefError as exc:
         st.error(widgets.inert(str(exc)))
         return None
@@ -78,10 +80,11 @@ with tab_readers:
             st.session_state.reader_email = rows[chosen[0]]["email"]
         email = st.session_state.reader_email
         reader = readers.find_reader(data.store(), email) if email else None
+        shown_email = widgets.inert(reader.email) if reader else ""  # an address may hold Markdown's * or _
         if reader is None:
             st.caption("Select a reader to change them, preview their next brief or send a test.")
         else:
-            st.subheader(reader.email)
+            st.subheader(shown_email)
             taste = delivery.learned(db, reader.email)
             if taste:
                 topics = {t["topic_id"]: t["label"] for t in data.topic_list(db)}
@@ -93,20 +96,20 @@ with tab_readers:
             pause_col, resume_col, remove_col = st.columns(3)
             if pause_col.button("Pause", disabled=reader.status != "active", icon=":material/pause:") \
                     and _try(readers.pause_reader, reader.email):
-                _done(f"Paused {reader.email}.")
+                _done(f"Paused {shown_email}.")
             if resume_col.button("Resume", disabled=reader.status not in ("paused", "bounced"), icon=":material/play_arrow:") \
                     and _try(readers.resume_reader, reader.email):
-                _done(f"Resumed {reader.email}.")
+                _done(f"Resumed {shown_email}.")
             with remove_col.popover("Remove", icon=":material/delete:"):
                 st.write("Forget this reader, their outbox history and their feedback?")
                 if st.button("Yes, remove", type="primary"):
                     _try(readers.remove_reader, reader.email)
                     st.session_state.reader_email = None
-                    _done(f"Removed {reader.email}.")
+                    _done(f"Removed {shown_email}.")
             with st.expander("Change preferences", icon=":material/tune:"):
                 values = delivery.reader_form(f"edit_{reader.email}", reader)
                 if values is not None and _try(readers.update_reader, reader.email, **values):
-                    _done(f"Saved {reader.email}.")
+                    _done(f"Saved {shown_email}.")
 
             st.subheader("Their next brief")
             shown = delivery.preview(db, reader.email, reader.updated_at)
@@ -124,7 +127,7 @@ with tab_readers:
                     if st.form_submit_button("Send test", icon=":material/send:"):
                         where = _try(send_test, reader.email, to)
                         if where:
-                            st.success(f"Sent a test of {reader.email}'s brief to {to} ({widgets.inert(str(where))}).")
+                            st.success(widgets.inert(f"Sent a test of {reader.email}'s brief to {to} ({where})."))
 
 with tab_outbox:
     status = st.selectbox("Status", [None, *outbox.STATUSES], format_func=lambda s: "Any status" if s is None else s)

@@ -77,25 +77,35 @@ def send(store: Store, *, date: str | None = None, email: str | None = None, dry
     report = SendReport(dry_run=dry_run)
     with send_lock(store):
         if dry_run:
-            plan = plan_date(store, date, address, settings) if date else plan_due(store, now, address, settings)
-            report.notes += plan.notes
-            _dry_run(store, plan, BriefMaker(store, settings), report, now, date=date, email=address)
-            return report
-        journal = Journal(store)
-        try:
-            journal.fold()  # what a killed run had marked: the table must know before anything is planned
-            plan = plan_date(store, date, address, settings) if date else plan_due(store, now, address, settings)
-            report.notes += plan.notes
-            report.queued = queue(store, plan.entries, now)
-            if plan.slots:
-                store.update_many("readers", [{"email": e, "last_slot": s} for e, s in plan.slots.items()])
-            _deliver(store, BriefMaker(store, settings), report, now, settings, journal, date=date, email=address)
-        finally:
-            journal.close()
-            store.compact("outbox", "readers")
+            _dry_run(store, _plan(store, report, now, settings, date, address), BriefMaker(store, settings), report, now,
+                     date=date, email=address)
+        else:
+            _send(store, report, now, settings, date, address)
     if not report.lines:
         report.notes.append("Nothing to send.")
     return report
+
+
+def _plan(store: Store, report: SendReport, now: datetime, settings: Settings, date: str | None,
+          email: str | None) -> Plan:
+    plan = plan_date(store, date, email, settings) if date else plan_due(store, now, email, settings)
+    report.notes += plan.notes
+    return plan
+
+
+def _send(store: Store, report: SendReport, now: datetime, settings: Settings, date: str | None,
+          address: str | None) -> None:
+    journal = Journal(store)
+    try:
+        journal.fold()  # what a killed run had marked: the table must know before anything is planned
+        plan = _plan(store, report, now, settings, date, address)
+        report.queued = queue(store, plan.entries, now)
+        if plan.slots:
+            store.update_many("readers", [{"email": e, "last_slot": s} for e, s in plan.slots.items()])
+        _deliver(store, BriefMaker(store, settings), report, now, settings, journal, date=date, email=address)
+    finally:
+        journal.close()
+        store.compact("outbox", "readers")
 
 
 def _dry_run(store: Store, plan: Plan, maker: BriefMaker, report: SendReport, now: datetime, *, date: str | None,
@@ -109,8 +119,6 @@ def _dry_run(store: Store, plan: Plan, maker: BriefMaker, report: SendReport, no
         brief = _brief_for(maker, readers.get(row["email"]), row, last)
         items = f"{len(brief.items)} item(s)" if brief else "not published"
         report.lines.append(f"would send {row['date']} to {row['email'] or 'the list'} by {row['channel']}: {items}")
-    if not rows:
-        report.lines.append("nothing to send")
 
 
 def _brief_for(maker: BriefMaker, reader: Reader | None, row: dict, last: dict[str, str]) -> PersonalBrief | None:
@@ -151,6 +159,7 @@ def _deliver(store: Store, maker: BriefMaker, report: SendReport, now: datetime,
                     if mailer is None:
                         mailer = _mailer(settings)
                         report.where, report.to_files = mailer.where, isinstance(mailer, FileMailer)
+                    # An email row always has its reader: the list's rows are chat channels only.
                     where = _email(store, journal, mailer, brief, reader, row, now, settings)  # type: ignore[arg-type]
                 else:
                     where = _chat(store, journal, brief, reader, row, now, settings, list_urls)
