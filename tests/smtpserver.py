@@ -97,19 +97,22 @@ class _Handler:
 class LocalSMTPServer:
     """aiosmtpd on 127.0.0.1 requiring STARTTLS and AUTH; replies can be scripted per command."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, implicit_tls: bool = False) -> None:
         import ssl
 
         self.cert, key = self_signed(folder)
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(self.cert, key)
         self.port = free_port()
+        self.implicit_tls = implicit_tls
         self.messages: list[Received] = []
         self._replies: dict[str, list[tuple[str | None, str]]] = {"rcpt": [], "data": []}
         self._lock = threading.Lock()
-        self._controller = Controller(_Handler(self), hostname=HOST, port=self.port, tls_context=context,
-                                      require_starttls=True, auth_required=True, auth_require_tls=True,
-                                      authenticator=self._authenticate)
+        # smtps:// is TLS from the first byte; smtp+starttls:// must upgrade before it may log in.
+        tls = {"ssl_context": context, "auth_require_tls": False} if implicit_tls else \
+            {"tls_context": context, "require_starttls": True, "auth_require_tls": True}
+        self._controller = Controller(_Handler(self), hostname=HOST, port=self.port, auth_required=True,
+                                      authenticator=self._authenticate, **tls)
         self._controller.start()
 
     def _authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
@@ -135,10 +138,11 @@ class LocalSMTPServer:
             self.messages.append(received)
 
     def url(self, *, user: str = USER, password: str = PASSWORD) -> str:
-        """PODBRIEF_SMTP_URL for this server (STARTTLS on its port, credentials percent-encoded)."""
+        """PODBRIEF_SMTP_URL for this server (smtps:// or smtp+starttls://, credentials percent-encoded)."""
         from urllib.parse import quote
 
-        return f"smtp+starttls://{quote(user, safe='')}:{quote(password, safe='')}@{HOST}:{self.port}"
+        scheme = "smtps" if self.implicit_tls else "smtp+starttls"
+        return f"{scheme}://{quote(user, safe='')}:{quote(password, safe='')}@{HOST}:{self.port}"
 
     def env(self) -> dict[str, str]:
         """The environment that points Podbrief at this server."""

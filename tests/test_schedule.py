@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from pipeline.cli import main
 from pipeline.delivery import outbox, readers
 from pipeline.delivery.readers import Reader
 from pipeline.delivery.schedule import brief_for_slot, due_slot, next_slot
 from pipeline.delivery.send import send
+from pipeline.engine.briefs import publish_brief
 from tests.delivery_fixtures import delivery_settings, published_engine  # noqa: F401  (the `published` fixture)
 from tests.engine_fixtures import Engine, clustered_engine  # noqa: F401  (the `engine` fixture)
 
@@ -82,3 +85,25 @@ def test_send_without_a_date_sends_each_reader_at_their_hour_once(published: Eng
     assert sorted((r["email"], r["date"], r["status"]) for r in rows) == [
         ("kei@example.com", published.date, "sent"), ("lee@example.com", published.date, "sent")]
     assert readers.get_reader(store, "kei@example.com").last_slot == "2024-05-12"
+
+
+def test_watch_sends_what_is_due_after_each_ingestion_pass(published: Engine, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    store = published.store
+    store.delete("feeds", "true")  # nothing to poll: the ingestion pass is quick and offline
+    today = datetime.now(UTC).date().isoformat()
+    publish_brief(store, today, editor="test editor")  # a brief for today (empty: the planted insights are older)
+    readers.add_reader(store, "ana@example.com", hour=0)  # due from midnight UTC
+    monkeypatch.setenv("PODBRIEF_OUTBOX_DIR", str(tmp_path / "eml"))
+
+    def stop_after_the_first_pass(_seconds: float) -> None:
+        raise KeyboardInterrupt  # what Ctrl-C does while watch waits for its next pass
+
+    monkeypatch.setattr(importlib.import_module("pipeline.ingest.run").time, "sleep", stop_after_the_first_pass)
+    assert main(["watch", "--db", str(store.path), "--every", "30m"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("feeds polled: 0")
+    assert f"sent {today} to ana@example.com by email: 0 item(s) via {tmp_path / 'eml' / today / 'ana@example.com.eml'}" in out
+    assert out[-1] == "stopped"
+    assert [(r["email"], r["date"], r["status"]) for r in outbox.outbox_rows(store)] == [("ana@example.com", today, "sent")]

@@ -120,6 +120,18 @@ def test_hostile_feed_and_editor_text_is_escaped_in_html_text_and_chat(published
     assert "[x](javascript:alert(1))" in rendered and "**bold**" in rendered
 
 
+def test_smtps_is_tls_from_the_first_byte(published: Engine, tmp_path: Path) -> None:
+    server = LocalSMTPServer(tmp_path, implicit_tls=True)
+    try:
+        readers.add_reader(published.store, "ana@example.com")
+        report = send(published.store, date=published.date, settings=delivery_settings(tmp_path, server))
+    finally:
+        server.close()
+    assert report.sent == 1 and report.where == f"smtps://{USER}:***@127.0.0.1:{server.port}"
+    [mail] = server.messages
+    assert mail.rcpt_tos == ["ana@example.com"] and mail.login == USER
+
+
 def test_a_temporary_refusal_is_retried_with_backoff_then_delivered_once(published: Engine, smtp_server: LocalSMTPServer,
                                                                           tmp_path: Path) -> None:
     store = published.store

@@ -94,8 +94,9 @@ class SmtpMailer:
             raise SetupFailure(f"The SMTP server {cfg.shown} refused the login ({_reply(exc)}). Check the user and "
                                "password in PODBRIEF_SMTP_URL.") from exc
         except smtplib.SMTPNotSupportedError as exc:
-            raise SetupFailure(f"The SMTP server {cfg.shown} does not offer {exc}. Check the scheme of "
-                               "PODBRIEF_SMTP_URL (smtp://, smtp+starttls:// or smtps://).") from exc
+            raise SetupFailure(f"The SMTP server {cfg.shown} cannot do what PODBRIEF_SMTP_URL asks for "
+                               f"({str(exc).rstrip('.')}). Check its scheme (smtp://, smtp+starttls:// or smtps://) "
+                               "and whether the server wants a user and password.") from exc
         except ssl.SSLError as exc:
             raise SetupFailure(f"TLS with the SMTP server {cfg.shown} failed ({exc.reason or exc}). If it uses a private "
                                "certificate authority, set PODBRIEF_SMTP_CA_FILE to its certificate.") from exc
