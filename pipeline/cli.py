@@ -293,6 +293,8 @@ def cmd_readers(args: argparse.Namespace) -> int:
         rows = [r.public() for r in readers.list_readers(store)]
         if args.json:
             print(json.dumps(rows, indent=2))
+        elif not rows:
+            print("No readers yet. Add one with: python -m pipeline readers add EMAIL")
         for r in [] if args.json else rows:
             when = f"{r['cadence']}{' ' + r['day'] if r['cadence'] == 'weekly' else ''} at {r['hour']}:00 {r['tz']}"
             print(f"{r['email']}  {r['status']}  size {r['size']}  {when}  channels: {len(r['channels'])}")
