@@ -7,6 +7,7 @@ one they disliked more than liked ranks last in their brief. Editors see which p
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -15,6 +16,7 @@ from ..store import Store, now_iso, sql_eq, sql_in
 from .readers import Reader
 
 VOTES = {"up": 1, "down": -1}
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass
@@ -34,6 +36,8 @@ def record_vote(store: Store, reader: Reader, insight_id: str, vote: str, *, dat
     """Record a reader's thumb on an insight (a second vote on the same insight replaces the first)."""
     if vote not in VOTES:
         raise DeliveryError(f"Vote {vote!r} is not one of {', '.join(VOTES)}.")
+    if date is not None and not DATE.fullmatch(date):
+        date = None  # the link's date only groups the votes per brief; a mangled one is dropped, not stored
     rows = store.rows("insights", sql_eq("insight_id", insight_id), columns=["insight_id", "topic_id", "feed_id", "text"])
     if not rows:
         raise DeliveryError("That insight is no longer in the store, so the vote was not recorded.")
