@@ -12,11 +12,15 @@ import sys
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import ROOT, get_settings
 from .errors import PodbriefError
 from .models import Transcript
 from .store import Store, open_store
+
+if TYPE_CHECKING:
+    from .delivery.send import SendReport
 
 SAMPLES = ROOT / "data" / "samples" / "feeds"
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -108,11 +112,29 @@ def cmd_watch(args: argparse.Namespace) -> int:
     """Run ingestion on an interval until stopped (Ctrl-C). Example: python -m pipeline watch --every 30m"""
     from .ingest.run import watch
 
+    store = _store(args)
+
+    def after_pass(report: object) -> None:
+        _print_report(report)
+        _send_due(store)
+
     try:
-        watch(_store(args), every_s=parse_interval(args.every), progress=StageProgress(), on_report=_print_report)
+        watch(store, every_s=parse_interval(args.every), progress=StageProgress(), on_report=after_pass)
     except KeyboardInterrupt:
         print("stopped")
     return 0
+
+
+def _send_due(store: Store) -> None:
+    """After an ingestion pass, send what is due; a failure to send never stops the watch."""
+    from .delivery.send import send
+
+    try:
+        report = send(store)
+    except PodbriefError as exc:
+        print(f"send: {exc}", file=sys.stderr)
+        return
+    _print_send(report)
 
 
 def parse_interval(text: str) -> float:
@@ -316,6 +338,90 @@ def cmd_reembed(args: argparse.Namespace) -> int:
     return 0
 
 
+@command
+def cmd_readers(args: argparse.Namespace) -> int:
+    """Add, list, change, pause, resume, remove or import the readers the brief is sent to.
+    Example: python -m pipeline readers add ana@example.com --size 3 --tz Asia/Tokyo --hour 8 --keyword kubernetes"""
+    from .delivery import import_csv, readers
+
+    store = _store(args)
+    if args.action == "list":
+        rows = [r.public() for r in readers.list_readers(store)]
+        if args.json:
+            print(json.dumps(rows, indent=2))
+        elif not rows:
+            print("No readers yet. Add one with: python -m pipeline readers add EMAIL")
+        for r in [] if args.json else rows:
+            when = f"{r['cadence']}{' ' + r['day'] if r['cadence'] == 'weekly' else ''} at {r['hour']}:00 {r['tz']}"
+            print(f"{r['email']}  {r['status']}  size {r['size']}  {when}  channels: {len(r['channels'])}")
+        return 0
+    if args.action == "import":
+        report = import_csv.import_readers(store, Path(args.file).read_bytes())
+        print(f"added {len(report.added)}, updated {len(report.updated)}, errors {len(report.errors)}")
+        for line in report.errors:
+            print(f"  {line}", file=sys.stderr)
+        return 1 if report.errors else 0
+    if args.action in ("add", "set"):
+        values = {name: getattr(args, name) for name in ("name", "size", "tz", "hour", "cadence", "day")}
+        values |= {"topics": args.topic, "podcasts": args.podcast, "keywords": args.keyword, "muted": args.mute,
+                   "channels": args.channel}
+        on = None if args.email_channel is None else args.email_channel == "on"
+        if args.action == "add":
+            reader = readers.add_reader(store, args.email, email_channel=on is not False, **values)
+        else:
+            reader = readers.update_reader(store, args.email, email_channel=on, **values)
+        print(f"{reader.email}  {reader.status}  size {reader.size}  {reader.cadence} at {reader.hour}:00 {reader.tz}")
+        return 0
+    if args.action == "remove":
+        readers.remove_reader(store, args.email)
+        print(f"removed {args.email}")
+        return 0
+    change = {"pause": readers.pause_reader, "resume": readers.resume_reader}[args.action]
+    print(f"{change(store, args.email).email}  {args.action}d")
+    return 0
+
+
+@command
+def cmd_send(args: argparse.Namespace) -> int:
+    """Send a date's published brief to every active reader who has not had it, or (no --date) whatever is due now.
+    Example: python -m pipeline send --date 2026-02-11 --dry-run"""
+    from .delivery.send import send
+
+    report = send(_store(args), date=args.date, email=args.reader, dry_run=args.dry_run)
+    _print_send(report)
+    if report.stopped:
+        print(f"Error: {report.stopped}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _print_send(report: SendReport) -> None:
+    for line in [*report.lines, *report.notes]:
+        print(line)
+    if not report.dry_run:
+        print(f"sent {report.sent}, failed {report.failed}, bounced {report.bounced}, skipped {report.skipped}")
+    if report.to_files:
+        print(f"No SMTP server is configured (PODBRIEF_SMTP_URL), so the emails were written as .eml files under "
+              f"{report.where}.")
+
+
+def _reader_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("email", metavar="EMAIL")
+    p.add_argument("--db", default=argparse.SUPPRESS, help="store folder (default: $PODBRIEF_DB, else data/lancedb)")
+    p.add_argument("--name")
+    p.add_argument("--size", type=int, help="insights per brief, 3-15 (default 5)")
+    p.add_argument("--tz", metavar="AREA/CITY", help="IANA time zone (default UTC)")
+    p.add_argument("--hour", type=int, help="local hour to send at, 0-23 (default 7)")
+    p.add_argument("--cadence", choices=["daily", "weekdays", "weekly"], help="default daily")
+    p.add_argument("--day", choices=["mon", "tue", "wed", "thu", "fri", "sat", "sun"], help="the day of a weekly reader")
+    for flag, what in (("topic", "a topic (name or id) to favour"), ("podcast", "a podcast (title or URL) to favour"),
+                       ("keyword", "a keyword to favour and alert on"), ("mute", "a podcast (title or URL) to leave out"),
+                       ("channel", "an Apprise URL to send to as well (Slack, Discord, ntfy, json://...)")):
+        p.add_argument(f"--{flag}", action="append", metavar=flag.upper(),
+                       help=f"{what} (repeatable; with set, replaces the list; '' clears it)")
+    p.add_argument("--email", dest="email_channel", choices=["on", "off"], help="send by email too (default on)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog="python -m pipeline", description="Podbrief: podcasts to a daily brief.")
@@ -372,6 +478,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--editor", help="who publishes, recorded in the brief's history (default: your user name)")
     add("seed")
     add("reembed")
+    p = add("readers")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    _reader_options(actions.add_parser("add", help="add a reader (active at once)"))
+    _reader_options(actions.add_parser("set", help="change a reader's preferences (only the options given)"))
+    listing = actions.add_parser("list", help="every reader (never their secret token)")
+    listing.add_argument("--json", action="store_true", help="print a JSON array")
+    listing.add_argument("--db", default=argparse.SUPPRESS, help="store folder")
+    for action in ("pause", "resume", "remove"):
+        one = actions.add_parser(action, help=f"{action} a reader")
+        one.add_argument("email", metavar="EMAIL")
+        one.add_argument("--db", default=argparse.SUPPRESS, help="store folder")
+    imported = actions.add_parser("import", help="add or update readers from a CSV file (columns: email, name, tz, ...)")
+    imported.add_argument("file", metavar="FILE.csv")
+    imported.add_argument("--db", default=argparse.SUPPRESS, help="store folder")
+    p = add("send")
+    p.add_argument("--date", help="send this date's published brief to everyone who has not had it")
+    p.add_argument("--reader", metavar="EMAIL", help="only this reader")
+    p.add_argument("--dry-run", action="store_true", help="say what would be sent; send and record nothing")
     return parser
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +48,16 @@ class Settings:
     podbrief_insights_min: int = 3
     podbrief_insights_max: int = 15
     editor_password: str = ""
+    # Delivery. The SMTP URL and the list's channel URLs carry passwords and tokens: never shown (repr=False).
+    podbrief_smtp_url: str = field(default="", repr=False)  # empty: write .eml files to podbrief_outbox_dir
+    podbrief_smtp_ca_file: str = ""  # a CA bundle to trust for the SMTP server's certificate (a private CA)
+    podbrief_smtp_timeout: float = 30.0
+    podbrief_mail_from: str = "Podbrief <brief@localhost>"
+    podbrief_public_url: str = "http://localhost:8501"  # where links in emails and feeds point
+    podbrief_outbox_dir: str = str(ROOT / "data" / "outbox")
+    podbrief_list_channels: str = field(default="", repr=False)  # Apprise URLs that get the published brief
+    podbrief_send_retry_base_s: float = 300.0  # a failed message is retried after this, doubling per attempt
+    podbrief_send_max_attempts: int = 6  # temporary failures of one message before it is given up
 
     @property
     def llm_configured(self) -> bool:

@@ -48,3 +48,7 @@ class StaleBriefError(PodbriefError):
                  changed_at: str | None) -> None:
         super().__init__(message)
         self.date, self.version, self.editor, self.changed_at = date, version, editor, changed_at
+
+
+class DeliveryError(PodbriefError):
+    """A reader could not be added or changed, or a brief could not be composed or delivered."""

@@ -1,4 +1,4 @@
-"""The ingestion lock: one run at a time per store, released by the OS if the process dies."""
+"""Store locks: one ingestion run and one sending run at a time per store, released by the OS if the process dies."""
 
 from __future__ import annotations
 
@@ -14,7 +14,20 @@ from .store import Store
 @contextmanager
 def ingest_lock(store: Store) -> Iterator[None]:
     """Hold the store's ingestion lock; the OS releases it if the process dies."""
-    path = store.path / ".ingest.lock"
+    with _store_lock(store, ".ingest.lock", "ingestion run"):
+        yield
+
+
+@contextmanager
+def send_lock(store: Store) -> Iterator[None]:
+    """Hold the store's sending lock, so two `send` runs never deliver the same message twice at once."""
+    with _store_lock(store, ".send.lock", "sending run"):
+        yield
+
+
+@contextmanager
+def _store_lock(store: Store, filename: str, what: str) -> Iterator[None]:
+    path = store.path / filename
     handle = path.open("a+")
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -23,7 +36,7 @@ def ingest_lock(store: Store) -> Iterator[None]:
         holder = handle.read().strip() or "unknown"
         handle.close()
         raise LockedError(
-            f"Another ingestion run (pid {holder}) is working on {store.path}. Wait for it to finish; "
+            f"Another {what} (pid {holder}) is working on {store.path}. Wait for it to finish; "
             "a run that crashed releases the lock by itself."
         ) from exc
     try:

@@ -1,9 +1,9 @@
 """The LanceDB store: the only module that imports lancedb.
 
 Tables (see DESIGN.md): feeds, episodes, segments, insights, topics, brief_versions (the editors' briefs,
-one row per saved version; see pipeline/engine/versions.py), weight_presets, and meta (embedding model and
-dimension). Rows are plain dicts; every write is an upsert or an insert-if-absent keyed by a stable id, so
-re-running any stage duplicates nothing.
+one row per saved version; see pipeline/engine/versions.py), weight_presets, readers, outbox, feedback, and meta
+(embedding model and dimension). Rows are plain dicts; every write is an upsert or an insert-if-absent keyed by a
+stable id, so re-running any stage duplicates nothing.
 """
 
 from __future__ import annotations
@@ -74,16 +74,39 @@ SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
     "weight_presets": pa.schema([("name", STR), ("weights", STR), ("editor", STR), ("updated_at", STR)]),
+    "readers": pa.schema(
+        [
+            ("email", STR), ("name", STR), ("tz", STR), ("hour", I64), ("cadence", STR), ("day", STR), ("size", I64),
+            ("topics", STRS), ("podcasts", STRS), ("keywords", STRS), ("muted", STRS), ("channels", STRS),
+            ("status", STR), ("status_note", STR), ("token", STR), ("bounces", I64), ("last_slot", STR),
+            ("created_at", STR), ("updated_at", STR),
+        ]
+    ),
+    "outbox": pa.schema(
+        [
+            ("outbox_id", STR), ("email", STR), ("date", STR), ("channel", STR), ("status", STR), ("attempts", I64),
+            ("last_error", STR), ("next_retry", STR), ("message_id", STR), ("brief_version", STR), ("items", I64),
+            ("transport", STR), ("queued_at", STR), ("sent_at", STR), ("updated_at", STR),
+        ]
+    ),
+    "feedback": pa.schema(
+        [
+            ("feedback_id", STR), ("email", STR), ("insight_id", STR), ("date", STR), ("vote", I64), ("topic_id", STR),
+            ("feed_id", STR), ("updated_at", STR),
+        ]
+    ),
     "meta": pa.schema([("key", STR), ("value", STR)]),
 }
 KEYS = {
     "feeds": "feed_id", "episodes": "episode_id", "segments": "segment_id", "insights": "insight_id",
-    "topics": "topic_id", "brief_versions": "brief_id", "weight_presets": "name", "meta": "key",
+    "topics": "topic_id", "brief_versions": "brief_id", "weight_presets": "name", "readers": "email",
+    "outbox": "outbox_id", "feedback": "feedback_id", "meta": "key",
 }
 SCALAR_INDEXES = {
     "episodes": ["episode_id", "status", "feed_id"],
     "insights": ["insight_id", "feed_id", "published", "topic_id", "episode_id"],
     "segments": ["episode_id"],
+    "outbox": ["status", "date"],
 }
 BITMAP_COLUMNS = {"status", "feed_id", "topic_id"}  # few distinct values: bitmap; the rest: btree
 VECTOR_INDEX_MIN_ROWS = 20_000  # below this a flat scan is fast enough and an index not worth its build
@@ -340,6 +363,13 @@ class Store:
                 _ensure_text_index(tbl)
         for tbl in list(self._tables.values()):  # also folds new rows into the existing indexes
             tbl.optimize(cleanup_older_than=timedelta(days=1))
+
+    def compact(self, *names: str) -> None:
+        """Merge the small versions that many one-row writes leave (the outbox while sending) and fold in indexes."""
+        for name in names:
+            tbl = self.table(name, create=False)
+            if tbl is not None:
+                tbl.optimize(cleanup_older_than=timedelta(days=1))
 
 
 def _add_missing_columns(tbl: Any, schema: pa.Schema | None) -> None:

@@ -8,6 +8,7 @@ import pytest
 from tests.app_fixtures import app_db, empty_db, seeded_db  # noqa: F401
 from tests.httpserver import http_server  # noqa: F401
 from tests.openai_server import openai_server  # noqa: F401
+from tests.smtpserver import smtp_server  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

@@ -15,6 +15,7 @@ from tests.app_fixtures import APP
 from ui import auth, widgets
 
 RUN_TIMEOUT_S = 120
+JOB_WAIT_S = 300  # a background job started from a page (ingestion, sending) finishes within this
 PAGES = ["brief", "explore", "search", "curate", "archive", "feeds"]
 NOVELTY_ONLY = {"quality": 0.0, "novelty": 2.0, "corroboration": 0.0, "recency": 0.0, "interest": 0.0, "podcast": 0.0}
 

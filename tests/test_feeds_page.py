@@ -16,10 +16,9 @@ from pipeline.store import open_store, sql_eq
 from tests.app_fixtures import SAMPLE_FEEDS
 from tests.feed_builder import Item, rss
 from tests.httpserver import LocalHTTPServer
-from tests.test_app import assert_clean, click, open_app
+from tests.test_app import JOB_WAIT_S, assert_clean, click, open_app
 from ui import auth, feed_admin, jobs, widgets
 
-JOB_WAIT_S = 300
 MANAGE = "Pause, re-weight or remove a feed"
 
 

@@ -16,12 +16,17 @@ PAGES = [  # file, title, icon
     ("pages/curate.py", "Curate", ":material/edit_note:"),
     ("pages/archive.py", "Archive", ":material/inventory_2:"),
     ("pages/feeds.py", "Feeds", ":material/rss_feed:"),
+    ("pages/readers.py", "Readers", ":material/group:"),
+]
+HIDDEN_PAGES = [  # reached only from links: a reader's unsubscribe and feedback links land here
+    ("pages/reader.py", "Your brief", ":material/mail:"),
 ]
 
 
 def pages() -> list:
     """The dashboard's pages for `st.navigation`, Brief first (the home page)."""
-    return [st.Page(path, title=title, icon=icon, default=n == 0) for n, (path, title, icon) in enumerate(PAGES)]
+    return [st.Page(path, title=title, icon=icon, default=n == 0) for n, (path, title, icon) in enumerate(PAGES)] + [
+        st.Page(path, title=title, icon=icon, visibility="hidden") for path, title, icon in HIDDEN_PAGES]
 
 
 def guard() -> None:
