@@ -238,10 +238,10 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
     store = _store(args)
     if store.count("feeds"):
-        print(f"store {store.path} already has feeds; not seeding")
+        print(f"store {store.uri} already has feeds; not seeding")
         return 0
     feeds = sorted(str(p) for p in SAMPLES.glob("*.xml"))
-    print(f"seeding {store.path} from {len(feeds)} bundled sample feeds (first run only)")
+    print(f"seeding {store.uri} from {len(feeds)} bundled sample feeds (first run only)")
     _print_report(ingest(store, feeds=feeds, progress=StageProgress()))
     return 0
 
