@@ -41,7 +41,8 @@ def transcribe(
 ) -> Transcript:
     """Transcribe an audio file into sentence-sized timed segments; progress(fraction) is called as it goes."""
     settings = settings or get_settings()
-    label, whisper = _load_model(*_resolve_model(model or settings.podbrief_whisper_model), _threads(settings))
+    label, whisper = _load_model(*_resolve_model(model or settings.podbrief_whisper_model), _threads(settings),
+                                 settings.podbrief_asr_device)
     audio = _decode(Path(audio_path))
     duration = len(audio) / SAMPLE_RATE
     options: dict[str, Any] = {
@@ -80,13 +81,13 @@ def _resolve_model(spec: str) -> tuple[str, str]:
 
 
 @functools.cache
-def _load_model(label: str, location: str, threads: int) -> tuple[str, WhisperModel]:
-    """Load once per process and (model, threads); never downloads."""
+def _load_model(label: str, location: str, threads: int, device: str) -> tuple[str, WhisperModel]:
+    """Load once per process and (model, threads, device); never downloads."""
     from faster_whisper import WhisperModel
 
     started = time.perf_counter()
     try:
-        whisper = WhisperModel(location, device="cpu", compute_type=COMPUTE_TYPE, cpu_threads=threads, local_files_only=True)
+        whisper = WhisperModel(location, device=device, compute_type=COMPUTE_TYPE, cpu_threads=threads, local_files_only=True)
     except FileNotFoundError as exc:  # huggingface_hub's LocalEntryNotFoundError too
         raise TranscriptionError(
             f"Whisper model {label!r} is not a local path and not in the local Hugging Face cache, and Podbrief never "
