@@ -76,10 +76,16 @@ def cmd_import_opml(args: argparse.Namespace) -> int:
 
 @command
 def cmd_ingest(args: argparse.Namespace) -> int:
-    """Poll feeds, transcribe and extract new episodes. Example: python -m pipeline ingest --max-new 5"""
+    """Poll feeds, transcribe and extract new episodes (on a Ray cluster with --ray).
+    Example: python -m pipeline ingest --max-new 5"""
     from .ingest.run import ingest
 
-    report = ingest(_store(args), feeds=args.feed or None, max_new=args.max_new, progress=StageProgress())
+    executor = None
+    if args.ray is not None:
+        from .ingest.distributed import connect
+
+        executor = connect(args.ray)  # before the store opens: starting Ray forks this process
+    report = ingest(_store(args), feeds=args.feed or None, max_new=args.max_new, progress=StageProgress(), executor=executor)
     _print_report(report)
     return 0
 
@@ -269,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     def add(name: str, **kwargs: object) -> argparse.ArgumentParser:
         func = COMMANDS[name]
         p = sub.add_parser(name, help=(func.__doc__ or "").split(". ")[0], description=func.__doc__, **kwargs)
-        p.add_argument("--db", help="store folder (default: $PODBRIEF_DB, else data/lancedb)")
+        p.add_argument("--db", help="store folder or object store URI (default: $PODBRIEF_DB, else data/lancedb)")
         p.set_defaults(func=func)
         return p
 
@@ -278,6 +284,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("ingest")
     p.add_argument("--feed", action="append", metavar="URL_OR_PATH", help="only this feed (repeatable; added if new)")
     p.add_argument("--max-new", type=int, default=None, help="newest episodes a first-seen feed contributes (default 10)")
+    p.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
+                   help="run each episode's work as a Ray task on the cluster at ADDRESS (host:port), or on a local one")
     add("watch").add_argument("--every", default="30m", help="interval, e.g. 90s, 30m, 2h (default 30m)")
     add("status").add_argument("--json", action="store_true", help="print one JSON object")
     add("retry").add_argument("--episode", action="append", metavar="EPISODE_ID", help="only this episode (repeatable)")

@@ -1,0 +1,91 @@
+"""Ingestion on a Ray cluster: each due episode's work (download, transcription, extraction, embedding) as a task.
+
+`connect` joins (or starts) the cluster and must run before this process opens a store: starting Ray forks
+this process, and LanceDB's async runtime is not fork-safe (it warns, and a fork in mid-operation can
+deadlock). The tasks run `run.process_episode`, which reads the store and returns rows; the driver keeps
+polling, writing, topics and ranking. So a worker that dies mid-task has written nothing: Ray runs the task
+again (WORKER_RETRIES times), and an episode whose every attempt died is recorded as failed, retried by a
+later run like any other failure.
+
+Tasks get the driver's settings (so every worker extracts and embeds alike); the store's credentials come from
+each node's own environment (AWS_* variables, an instance role).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import warnings
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+from ..config import Settings
+from ..errors import PodbriefError
+from ..store import Store, open_store
+from .run import EpisodeOutcome, Executor, needs_transcript, process_episode
+
+log = logging.getLogger(__name__)
+
+WORKER_RETRIES = 2  # a task whose worker died runs again this many times before its episode is marked failed
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # shipped to the workers, so a cluster needs only the requirements
+
+
+def connect(address: str | None = None) -> Executor:
+    """Join the Ray cluster at `address` (host:port of its head), or start a local one without; returns the executor.
+
+    Example: `python -m pipeline ingest --ray 10.0.0.5:6379`
+    """
+    try:
+        import ray
+    except ImportError as exc:
+        raise PodbriefError("Ray is not installed. Install it with `pip install -r requirements.txt`.") from exc
+    if not ray.is_initialized():
+        try:
+            with warnings.catch_warnings():
+                # Importing lancedb warns on every fork; Ray's forks exec its own programs at once and never run LanceDB.
+                warnings.filterwarnings("ignore", message="lancedb fork support", category=RuntimeWarning)
+                ray.init(address=address or None, runtime_env={"py_modules": [str(PACKAGE_DIR)]})
+        except ConnectionError as exc:
+            raise PodbriefError(
+                f"Cannot reach the Ray cluster at {address}: {exc}. Check the address (the head node's host:port, as "
+                "`ray start --head` printed it), or leave it out to run on a local cluster."
+            ) from exc
+    return run_on_ray
+
+
+def run_on_ray(store: Store, episodes: list[dict], settings: Settings) -> Iterator[EpisodeOutcome]:
+    """The Ray executor: every episode's work as a task (on a GPU for speech recognition where the cluster has one),
+    yielded as each one finishes."""
+    import ray
+    from ray.exceptions import NodeDiedError, OutOfMemoryError, WorkerCrashedError
+
+    task = ray.remote(max_retries=WORKER_RETRIES)(process_episode_task)
+    gpus = ray.cluster_resources().get("GPU", 0) > 0
+    pending = {}
+    for episode in episodes:
+        if gpus and _needs_speech_recognition(episode):
+            ref = task.options(num_gpus=1).remote(store.uri, episode, replace(settings, podbrief_asr_device="cuda"))
+        else:
+            ref = task.remote(store.uri, episode, settings)
+        pending[ref] = episode
+    while pending:
+        [ref], _ = ray.wait(list(pending), num_returns=1)
+        episode = pending.pop(ref)
+        try:
+            yield ray.get(ref)
+        except (WorkerCrashedError, OutOfMemoryError, NodeDiedError) as exc:
+            stage = "transcribe" if needs_transcript(episode) else "extract"
+            error = (f"The Ray worker died on every one of {WORKER_RETRIES + 1} attempts ({type(exc).__name__}); "
+                     "check the node's memory and logs.")
+            yield EpisodeOutcome(episode, failed_stage=stage, error=error)
+
+
+def process_episode_task(uri: str, episode: dict, settings: Settings) -> EpisodeOutcome:
+    """One episode's work on a Ray worker, against the store it opens once per worker process."""
+    return process_episode(open_store(uri, settings), episode, settings)
+
+
+def _needs_speech_recognition(episode: dict) -> bool:
+    """True for an episode to transcribe that offers no publisher transcript (it may still fall back to ASR)."""
+    return needs_transcript(episode) and not json.loads(episode["transcripts"] or "[]")
