@@ -14,7 +14,6 @@ each node's own environment (AWS_* variables, an instance role).
 from __future__ import annotations
 
 import json
-import logging
 import warnings
 from collections.abc import Iterator
 from dataclasses import replace
@@ -24,8 +23,6 @@ from ..config import Settings
 from ..errors import PodbriefError
 from ..store import Store, open_store
 from .run import EpisodeOutcome, Executor, needs_transcript, process_episode
-
-log = logging.getLogger(__name__)
 
 WORKER_RETRIES = 2  # a task whose worker died runs again this many times before its episode is marked failed
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # shipped to the workers, so a cluster needs only the requirements
