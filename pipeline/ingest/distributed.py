@@ -52,23 +52,23 @@ def connect(address: str | None = None) -> Executor:
 
 
 def run_on_ray(store: Store, episodes: list[dict], settings: Settings) -> Iterator[EpisodeOutcome]:
-    """The Ray executor: every episode's work as a task (on a GPU for speech recognition where the cluster has one),
-    yielded as each one finishes."""
+    """The Ray executor: every episode's work as a task (on a GPU for speech recognition where the cluster has one).
+
+    All tasks start at once; their outcomes are yielded in the episodes' order, as `run_here` yields them, because
+    the driver assigns topics as it stores each episode and the topics depend on that order.
+    """
     import ray
     from ray.exceptions import NodeDiedError, OutOfMemoryError, WorkerCrashedError
 
     task = ray.remote(max_retries=WORKER_RETRIES)(process_episode_task)
     gpus = ray.cluster_resources().get("GPU", 0) > 0
-    pending = {}
+    refs = []
     for episode in episodes:
         if gpus and _needs_speech_recognition(episode):
-            ref = task.options(num_gpus=1).remote(store.uri, episode, replace(settings, podbrief_asr_device="cuda"))
+            refs.append(task.options(num_gpus=1).remote(store.uri, episode, replace(settings, podbrief_asr_device="cuda")))
         else:
-            ref = task.remote(store.uri, episode, settings)
-        pending[ref] = episode
-    while pending:
-        [ref], _ = ray.wait(list(pending), num_returns=1)
-        episode = pending.pop(ref)
+            refs.append(task.remote(store.uri, episode, settings))
+    for ref, episode in zip(refs, episodes, strict=True):
         try:
             yield ray.get(ref)
         except (WorkerCrashedError, OutOfMemoryError, NodeDiedError) as exc:
