@@ -20,20 +20,8 @@ from pipeline.store import KEYS, SCHEMAS, Store, sql_eq
 from tests.s3server import S3Server
 
 ROOT = Path(__file__).resolve().parent.parent
+WRITER = Path(__file__).parent / "store_writer.py"
 WRITERS, MERGES = 3, 15
-
-# One writer: MERGES merges into `episodes`, each inserting a row only it writes and a row every writer inserts
-# at the same step (the same new key racing in from three processes), and updating the shared row of the step before.
-WRITER = """
-import sys
-from pipeline.store import Store
-store, writer = Store(sys.argv[1]), sys.argv[2]
-for i in range(int(sys.argv[3])):
-    store.upsert("episodes", [{"episode_id": f"{writer}-{i}", "title": writer, "attempts": i},
-                              {"episode_id": f"shared-{i}", "title": writer, "attempts": i}])
-    if i:
-        store.update("episodes", f"shared-{i - 1}", {"status": writer})
-"""
 
 # Holds the ingestion lock of the store in argv[1], says so, then waits to be killed.
 HOLDER = """
@@ -92,7 +80,8 @@ def test_a_missing_bucket_is_named_in_the_error(s3_env: S3Server) -> None:
 def test_three_writer_processes_lose_and_duplicate_nothing(s3_env: S3Server) -> None:
     store = _store(s3_env)
     store.table("episodes")  # created once, as a deployment would, before the writers start
-    writers = [_run_python(WRITER, store.uri, f"w{n}", str(MERGES), server=s3_env) for n in range(WRITERS)]
+    writers = [subprocess.Popen([sys.executable, str(WRITER), store.uri, f"w{n}", str(MERGES)], env={**os.environ, **s3_env.env},
+                                stderr=subprocess.PIPE, text=True) for n in range(WRITERS)]
     for proc in writers:
         _, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err
