@@ -10,12 +10,17 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from pipeline.config import get_settings
+from pipeline.ingest import distributed
+from pipeline.ingest.catalog import retry_failed
+from pipeline.ingest.run import IngestReport, ingest
 from pipeline.store import Store
 from tests.app_fixtures import SAMPLE_FEEDS
 from tests.s3server import S3Server
@@ -61,9 +66,9 @@ def _descends_from_us(pid: int) -> bool:
     return False
 
 
-def _kill_a_running_task(driver: subprocess.Popen) -> int | None:
+def _kill_a_running_task(driver: subprocess.Popen | threading.Thread) -> int | None:
     """SIGKILL the first worker of our cluster seen running an episode's task; its pid, or None if the run ended first."""
-    while driver.poll() is None:
+    while (driver.poll() is None) if isinstance(driver, subprocess.Popen) else driver.is_alive():
         for proc in Path("/proc").glob("[0-9]*"):
             try:
                 title = (proc / "cmdline").read_bytes()
@@ -104,3 +109,30 @@ def test_ray_ingestion_into_s3_matches_one_process_and_survives_a_killed_worker(
     assert briefs[0].returncode == 0, briefs[0].stderr
     assert "\n## 5\\." in briefs[0].stdout  # the engine ranks the top five straight from the object store
     assert briefs[0].stdout == briefs[1].stdout  # with the same topics: the driver stored episodes in the same order
+
+
+def test_an_episode_whose_worker_always_dies_is_recorded_as_failed_and_retried_later(
+    ray_address: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(distributed, "WORKER_RETRIES", 0)  # the first death is final
+    settings = get_settings(podbrief_db=str(tmp_path / "db"), podbrief_audio_dir=str(tmp_path / "audio"),
+                            podbrief_cache_dir=str(tmp_path / "cache"))
+    store = Store(settings.podbrief_db)
+    feed = [str(SAMPLE_FEEDS / "speech-clips.xml")]  # two episodes, both transcribed by Whisper on the workers
+    reports: list[IngestReport] = []
+    run = threading.Thread(target=lambda: reports.append(
+        ingest(store, feeds=feed, settings=settings, executor=distributed.run_on_ray)))
+    run.start()
+    killed = _kill_a_running_task(run)
+    run.join(timeout=600)
+    assert killed, "the run ended before any worker could be killed"
+    assert len(reports[0].failed) == 1 and "The Ray worker died on every one of 1 attempts" in reports[0].failed[0]
+    statuses = sorted((e["status"], e["failed_stage"]) for e in store.rows("episodes"))
+    assert statuses == [("extracted", None), ("failed", "transcribe")]
+
+    assert retry_failed(store) == 1
+    again = ingest(store, settings=settings, executor=distributed.run_on_ray)
+    assert (again.transcribed, again.extracted, again.failed) == (1, 1, [])
+    assert {e["status"] for e in store.rows("episodes")} == {"extracted"}
+    ids = [r["segment_id"] for r in store.rows("segments", columns=["segment_id"])]
+    assert ids and len(ids) == len(set(ids))
