@@ -156,9 +156,11 @@ class Store:
         try:
             if self.local_dir is not None:
                 self.local_dir.mkdir(parents=True, exist_ok=True)
+                options = {}
+            else:
+                options = storage_options(self.uri, settings or get_settings())
             # interval 0: every read sees writes made by other processes (ingestion beside the dashboard).
-            self.db = lancedb.connect(self.uri, read_consistency_interval=timedelta(0),
-                                      storage_options=storage_options(self.uri, settings or get_settings()))
+            self.db = lancedb.connect(self.uri, read_consistency_interval=timedelta(0), storage_options=options)
         except (OSError, ValueError, RuntimeError) as exc:
             raise StoreError(_open_error(self.uri, exc)) from exc
         self._tables: dict[str, Any] = {}

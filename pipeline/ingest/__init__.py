@@ -1,7 +1,8 @@
 """Ingestion: feeds to episodes to timed transcripts (publisher transcripts, else speech recognition).
 
 Entry points: `ingest` and `watch` (the whole run), `add_feeds`/`import_opml` (the catalogue),
-`parse_feed`, `parse_transcript` and `transcribe` (one item at a time).
+`parse_feed`, `parse_transcript` and `transcribe` (one item at a time). `distributed.connect` returns the
+executor that makes `ingest` run each episode's work as a Ray task.
 """
 
 from .catalog import add_feeds, import_opml, list_episodes, list_feeds, retry_failed, status
