@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import get_settings
+from pipeline.errors import StoreError
 from pipeline.ingest import distributed
 from pipeline.ingest.catalog import retry_failed
 from pipeline.ingest.run import IngestReport, ingest
@@ -136,3 +138,20 @@ def test_an_episode_whose_worker_always_dies_is_recorded_as_failed_and_retried_l
     assert {e["status"] for e in store.rows("episodes")} == {"extracted"}
     ids = [r["segment_id"] for r in store.rows("segments", columns=["segment_id"])]
     assert ids and len(ids) == len(set(ids))
+
+
+def test_an_unreachable_cluster_is_a_clear_error(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        address = f"127.0.0.1:{probe.getsockname()[1]}"
+    done = subprocess.run([sys.executable, "-m", "pipeline", "ingest", "--ray", address, "--db", str(tmp_path / "db")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert f"Error: Cannot reach the Ray cluster at {address}. Check the address" in done.stderr
+
+
+def test_a_worker_without_the_local_store_refuses_rather_than_reads_it_empty(tmp_path: Path) -> None:
+    episode = {"episode_id": "e", "status": "transcribed", "failed_stage": None, "transcripts": "[]"}
+    with pytest.raises(StoreError, match=r"is a folder that this Ray node \(.+\) does not have"):
+        distributed.process_episode_task(str(tmp_path / "elsewhere"), episode, get_settings())
+    assert not (tmp_path / "elsewhere").exists()

@@ -14,18 +14,20 @@ each node's own environment (AWS_* variables, an instance role).
 from __future__ import annotations
 
 import json
+import socket
 import warnings
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 from ..config import Settings
-from ..errors import PodbriefError
-from ..store import Store, open_store
+from ..errors import PodbriefError, StoreError
+from ..store import Store, is_object_store, open_store
 from .run import EpisodeOutcome, Executor, needs_transcript, process_episode
 
 WORKER_RETRIES = 2  # a task whose worker died runs again this many times before its episode is marked failed
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # shipped to the workers, so a cluster needs only the requirements
+CONNECT_TIMEOUT_S = 5.0
 
 
 def connect(address: str | None = None) -> Executor:
@@ -38,17 +40,23 @@ def connect(address: str | None = None) -> Executor:
     except ImportError as exc:
         raise PodbriefError("Ray is not installed. Install it with `pip install -r requirements.txt`.") from exc
     if not ray.is_initialized():
+        if address and not _reachable(address):  # Ray itself would keep retrying for minutes
+            raise _unreachable(address, "")
         try:
             with warnings.catch_warnings():
                 # Importing lancedb warns on every fork; Ray's forks exec its own programs at once and never run LanceDB.
                 warnings.filterwarnings("ignore", message="lancedb fork support", category=RuntimeWarning)
                 ray.init(address=address or None, runtime_env={"py_modules": [str(PACKAGE_DIR)]})
         except ConnectionError as exc:
-            raise PodbriefError(
-                f"Cannot reach the Ray cluster at {address}: {exc}. Check the address (the head node's host:port, as "
-                "`ray start --head` printed it), or leave it out to run on a local cluster."
-            ) from exc
+            raise _unreachable(address or "$RAY_ADDRESS", f" ({exc})") from exc
     return run_on_ray
+
+
+def _unreachable(address: str, detail: str) -> PodbriefError:
+    return PodbriefError(
+        f"Cannot reach the Ray cluster at {address}{detail}. Check the address (the head node's host:port, as "
+        "`ray start --head` printed it) and that its port is open, or leave it out to run on a local cluster."
+    )
 
 
 def run_on_ray(store: Store, episodes: list[dict], settings: Settings) -> Iterator[EpisodeOutcome]:
@@ -80,7 +88,26 @@ def run_on_ray(store: Store, episodes: list[dict], settings: Settings) -> Iterat
 
 def process_episode_task(uri: str, episode: dict, settings: Settings) -> EpisodeOutcome:
     """One episode's work on a Ray worker, against the store it opens once per worker process."""
+    if not is_object_store(uri) and not Path(uri).is_dir():
+        # Opening it would create an empty store here, and the episode's stored transcript would read as empty.
+        raise StoreError(
+            f"The store {uri} is a folder that this Ray node ({socket.gethostname()}) does not have. On a cluster of "
+            "several machines, put the store on an object store (PODBRIEF_DB=s3://bucket/prefix) or in a folder every "
+            "node mounts."
+        )
     return process_episode(open_store(uri, settings), episode, settings)
+
+
+def _reachable(address: str) -> bool:
+    """True if a plain host:port address accepts a connection (other forms, such as ray:// or auto, are left to Ray)."""
+    host, _, port = address.rpartition(":")
+    if not host or "/" in address or not port.isdigit():
+        return True
+    try:
+        with socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_S):
+            return True
+    except OSError:
+        return False
 
 
 def _needs_speech_recognition(episode: dict) -> bool:
