@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import lancedb
 import numpy as np
@@ -28,6 +26,7 @@ from lancedb.index import FTS, Bitmap, BTree, IvfHnswSq
 
 from .config import Settings, get_settings
 from .errors import EmbeddingError, StoreError
+from .locations import is_object_store, open_error, storage_options
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +77,6 @@ KEYS = {
     "topics": "topic_id", "briefs": "date", "meta": "key", "leases": "name",
 }
 PRIMARY_KEY = {"lance-schema:unenforced-primary-key": "true"}
-URI = re.compile(r"^[a-z][a-z0-9+.-]+://", re.IGNORECASE)  # two letters at least: C:\ is a Windows path
 SCALAR_INDEXES = {
     "episodes": ["episode_id", "status", "feed_id"],
     "insights": ["insight_id", "feed_id", "published", "topic_id", "episode_id"],
@@ -131,22 +129,6 @@ def sql_eq(column: str, value: str) -> str:
     return f"{column} = {sql_quote(value)}"
 
 
-def is_object_store(uri: str) -> bool:
-    """True for an object store URI such as s3://bucket/prefix, False for a local folder."""
-    return bool(URI.match(uri))
-
-
-def storage_options(uri: str, settings: Settings) -> dict[str, str]:
-    """LanceDB's storage options for a store: the S3-compatible endpoint, if any (credentials come from the AWS chain)."""
-    endpoint = settings.aws_endpoint_url
-    if not endpoint or not uri.lower().startswith("s3"):
-        return {}
-    options = {"aws_endpoint": endpoint}
-    if endpoint.lower().startswith("http://"):  # an in-cluster or local store without TLS; refused unless allowed
-        options["allow_http"] = "true"
-    return options
-
-
 class Store:
     """A LanceDB database (a local folder or an object store URI) with Podbrief's tables."""
 
@@ -162,7 +144,7 @@ class Store:
             # interval 0: every read sees writes made by other processes (ingestion beside the dashboard).
             self.db = lancedb.connect(self.uri, read_consistency_interval=timedelta(0), storage_options=options)
         except (OSError, ValueError, RuntimeError) as exc:
-            raise StoreError(_open_error(self.uri, exc)) from exc
+            raise StoreError(open_error(self.uri, exc)) from exc
         self._tables: dict[str, Any] = {}
 
     # -- tables -------------------------------------------------------------------------------------
@@ -363,18 +345,6 @@ class Store:
                 _ensure_text_index(tbl)
         for tbl in list(self._tables.values()):  # also folds new rows into the existing indexes
             tbl.optimize(cleanup_older_than=timedelta(days=1))
-
-
-def _open_error(uri: str, exc: Exception) -> str:
-    """What to tell someone whose store would not open."""
-    if not is_object_store(uri):
-        return f"Cannot open the store at {uri}: {exc}. Check the path and its permissions."
-    if "NoSuchBucket" in str(exc):
-        bucket = urlsplit(uri).netloc
-        return (f"The bucket {bucket!r} of the store {uri} does not exist, and LanceDB does not create buckets. Create it "
-                f"(e.g. `aws s3 mb s3://{bucket}`, or in your store's console) or point PODBRIEF_DB at an existing one.")
-    return (f"Cannot open the store at {uri}: {str(exc)[:400]}. Check PODBRIEF_DB, the AWS_* credentials and, for an "
-            "S3-compatible store, AWS_ENDPOINT_URL.")
 
 
 def _declare_key(schema: pa.Schema, key: str) -> pa.Schema:

@@ -22,7 +22,8 @@ from pathlib import Path
 
 from ..config import Settings
 from ..errors import PodbriefError, StoreError
-from ..store import Store, is_object_store, open_store
+from ..locations import is_object_store
+from ..store import Store, open_store
 from .run import EpisodeOutcome, Executor, needs_transcript, process_episode
 
 WORKER_RETRIES = 2  # a task whose worker died runs again this many times before its episode is marked failed
