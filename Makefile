@@ -30,5 +30,11 @@ bench: $(STAMP)
 	$(PY) bench/insights.py
 	$(PY) bench/engine.py --n 10000
 
+## Delete the local store and cache (PODBRIEF_DB and PODBRIEF_CACHE_DIR from the environment, else data/).
+## An object store (PODBRIEF_DB=s3://...) is never deleted from here: remove its prefix with the store's own tools.
 clean-store:
-	rm -rf data/lancedb data/cache
+	@case "$${PODBRIEF_DB:-data/lancedb}" in \
+		*://*) echo "PODBRIEF_DB=$$PODBRIEF_DB is an object store; not deleting it (e.g. aws s3 rm --recursive $$PODBRIEF_DB)" ;; \
+		*) rm -rf "$${PODBRIEF_DB:-data/lancedb}" ;; \
+	esac
+	rm -rf "$${PODBRIEF_CACHE_DIR:-data/cache}"

@@ -84,10 +84,16 @@ def cmd_import_opml(args: argparse.Namespace) -> int:
 
 @command
 def cmd_ingest(args: argparse.Namespace) -> int:
-    """Poll feeds, transcribe and extract new episodes. Example: python -m pipeline ingest --feed A.xml B.xml --max-new 5"""
+    """Poll feeds, transcribe and extract new episodes (on a Ray cluster with --ray).
+    Example: python -m pipeline ingest --feed A.xml B.xml --max-new 5"""
     from .ingest.run import ingest
 
-    report = ingest(_store(args), feeds=args.feed or None, max_new=args.max_new, progress=StageProgress())
+    executor = None
+    if args.ray is not None:
+        from .ingest.distributed import connect
+
+        executor = connect(args.ray)  # before the store opens: starting Ray forks this process
+    report = ingest(_store(args), feeds=args.feed or None, max_new=args.max_new, progress=StageProgress(), executor=executor)
     _print_report(report)
     if report.nothing_ingested:
         if report.feeds_polled == 0:
@@ -316,10 +322,10 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
     store = _store(args)
     if store.count("feeds"):
-        print(f"store {store.path} already has feeds; not seeding")
+        print(f"store {store.uri} already has feeds; not seeding")
         return 0
     feeds = sorted(str(p) for p in SAMPLES.glob("*.xml"))
-    print(f"seeding {store.path} from {len(feeds)} bundled sample feeds (first run only)")
+    print(f"seeding {store.uri} from {len(feeds)} bundled sample feeds (first run only)")
     _print_report(ingest(store, feeds=feeds, progress=StageProgress()))
     return 0
 
@@ -431,7 +437,7 @@ def build_parser() -> argparse.ArgumentParser:
     def add(name: str, **kwargs: object) -> argparse.ArgumentParser:
         func = COMMANDS[name]
         p = sub.add_parser(name, help=(func.__doc__ or "").split(". ")[0], description=func.__doc__, **kwargs)
-        p.add_argument("--db", help="store folder (default: $PODBRIEF_DB, else data/lancedb)")
+        p.add_argument("--db", help="store folder or object store URI (default: $PODBRIEF_DB, else data/lancedb)")
         p.set_defaults(func=func)
         return p
 
@@ -441,6 +447,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--feed", action="extend", nargs="+", metavar="URL_OR_PATH",
                    help="only these feeds (several after one --feed, or --feed repeated; added if new)")
     p.add_argument("--max-new", type=int, default=None, help="newest episodes a first-seen feed contributes (default 10)")
+    p.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
+                   help="run each episode's work as a Ray task on the cluster at ADDRESS (host:port), or on a local one")
     add("watch").add_argument("--every", default="30m", help="interval, e.g. 90s, 30m, 2h (default 30m)")
     add("status").add_argument("--json", action="store_true", help="print one JSON object")
     add("retry").add_argument("--episode", action="append", metavar="EPISODE_ID", help="only this episode (repeatable)")

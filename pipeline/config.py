@@ -19,10 +19,14 @@ SECRETS_FILE = ROOT / ".streamlit" / "secrets.toml"
 class Settings:
     """Every knob Podbrief reads; see the README's Configuration table."""
 
-    podbrief_db: str = str(ROOT / "data" / "lancedb")
+    podbrief_db: str = str(ROOT / "data" / "lancedb")  # a folder, or an object store URI such as s3://bucket/prefix
+    aws_endpoint_url: str = ""  # an S3-compatible store (MinIO, R2, Ceph); empty: AWS itself
+    podbrief_cache_dir: str = str(ROOT / "data" / "cache")  # local to each machine: the LLM reply cache
+    podbrief_lease_s: float = 60.0  # an object store's ingestion lease lasts this long unless renewed
     podbrief_whisper_model: str = ""  # empty: the bundled tiny.en model
     podbrief_whisper_beam: int = 5
     podbrief_asr_threads: int = 0  # 0: all cores
+    podbrief_asr_device: str = "cpu"  # cpu, cuda or auto; ingest --ray gives ASR tasks a GPU (cuda) where the cluster has one
     podbrief_vad: bool = True
     podbrief_asr_hotwords: bool = False  # prompt Whisper with the feed's titles and names (see README: Measured)
     podbrief_max_audio_mb: int = 300

@@ -1,4 +1,9 @@
-"""Store locks: one ingestion run and one sending run at a time per store, released by the OS if the process dies."""
+"""Store locks: one ingestion run and one sending run at a time per store, however the store is reached.
+
+A local store gets an fcntl lock on a file in its folder, which the OS releases the moment the holder dies. An
+object store has no such file, so its lock is a lease row in the store itself (pipeline/lease.py), renewed
+while the run lasts and taken over once it lapses; that works across machines.
+"""
 
 from __future__ import annotations
 
@@ -6,28 +11,50 @@ import fcntl
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Protocol
 
+from .config import Settings, get_settings
 from .errors import LockedError
+from .lease import hold_lease
 from .store import Store
 
 
-@contextmanager
-def ingest_lock(store: Store) -> Iterator[None]:
-    """Hold the store's ingestion lock; the OS releases it if the process dies."""
-    with _store_lock(store, ".ingest.lock", "ingestion run"):
-        yield
+class Held(Protocol):
+    """A lock being held."""
+
+    def check(self) -> None:
+        """Raise LockedError if the lock was lost while held."""
+
+
+class FileLock:
+    """An fcntl lock: the OS keeps it until the holder lets go or dies, so it is never lost while held."""
+
+    def check(self) -> None:
+        """Nothing to check: a file lock cannot be taken away."""
 
 
 @contextmanager
-def send_lock(store: Store) -> Iterator[None]:
+def ingest_lock(store: Store, settings: Settings | None = None) -> Iterator[Held]:
+    """Hold the store's ingestion lock (a file lock for a folder, a lease in the store for an object store)."""
+    with store_lock(store, "ingest", "ingestion run", settings or get_settings()) as held:
+        yield held
+
+
+@contextmanager
+def send_lock(store: Store, settings: Settings | None = None) -> Iterator[Held]:
     """Hold the store's sending lock, so two `send` runs never deliver the same message twice at once."""
-    with _store_lock(store, ".send.lock", "sending run"):
-        yield
+    with store_lock(store, "send", "sending run", settings or get_settings()) as held:
+        yield held
 
 
 @contextmanager
-def _store_lock(store: Store, filename: str, what: str) -> Iterator[None]:
-    path = store.path / filename
+def store_lock(store: Store, name: str, what: str, settings: Settings) -> Iterator[Held]:
+    """Hold the lock called `name` on the store; LockedError naming the holder if another process has it."""
+    if store.local_dir is None:
+        with hold_lease(store, name, ttl_s=settings.podbrief_lease_s, what=what) as lease:
+            yield lease
+        return
+    path = store.local_dir / f".{name}.lock"
     handle = path.open("a+")
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -36,7 +63,7 @@ def _store_lock(store: Store, filename: str, what: str) -> Iterator[None]:
         holder = handle.read().strip() or "unknown"
         handle.close()
         raise LockedError(
-            f"Another {what} (pid {holder}) is working on {store.path}. Wait for it to finish; "
+            f"Another {what} (pid {holder}) is working on {store.uri}. Wait for it to finish; "
             "a run that crashed releases the lock by itself."
         ) from exc
     try:
@@ -44,7 +71,7 @@ def _store_lock(store: Store, filename: str, what: str) -> Iterator[None]:
         handle.truncate()
         handle.write(str(os.getpid()))
         handle.flush()
-        yield
+        yield FileLock()
     finally:
         fcntl.flock(handle, fcntl.LOCK_UN)
         handle.close()

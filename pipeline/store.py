@@ -1,9 +1,13 @@
 """The LanceDB store: the only module that imports lancedb.
 
 Tables (see DESIGN.md): feeds, episodes, segments, insights, topics, brief_versions (the editors' briefs,
-one row per saved version; see pipeline/engine/versions.py), weight_presets, readers, outbox, feedback, and meta
-(embedding model and dimension). Rows are plain dicts; every write is an upsert or an insert-if-absent keyed by a
-stable id, so re-running any stage duplicates nothing.
+one row per saved version; see pipeline/engine/versions.py), weight_presets, readers, outbox, feedback, meta
+(embedding model and dimension) and leases (the ingestion lease on an object store). Rows are plain dicts; every
+write is an upsert or an insert-if-absent keyed by a stable id, so re-running any stage duplicates nothing.
+
+The store is a local folder or an object store URI (`s3://bucket/prefix`, also gs:// and az://). Each table
+declares its key as LanceDB's (unenforced) primary key, so two processes that merge the same new key at once
+conflict and retry instead of both inserting it.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from hashlib import sha1
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +26,9 @@ import numpy as np
 import pyarrow as pa
 from lancedb.index import FTS, Bitmap, BTree, IvfHnswSq
 
+from .config import Settings, get_settings
 from .errors import EmbeddingError, StoreError
+from .locations import is_object_store, open_error, storage_options
 
 log = logging.getLogger(__name__)
 
@@ -96,11 +103,12 @@ SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
     "meta": pa.schema([("key", STR), ("value", STR)]),
+    "leases": pa.schema([("name", STR), ("owner", STR), ("expires_at", STR), ("taken_at", STR)]),
 }
 KEYS = {
     "feeds": "feed_id", "episodes": "episode_id", "segments": "segment_id", "insights": "insight_id",
     "topics": "topic_id", "brief_versions": "brief_id", "weight_presets": "name", "readers": "email",
-    "outbox": "outbox_id", "feedback": "feedback_id", "meta": "key",
+    "outbox": "outbox_id", "feedback": "feedback_id", "meta": "key", "leases": "name",
 }
 SCALAR_INDEXES = {
     "episodes": ["episode_id", "status", "feed_id"],
@@ -157,16 +165,25 @@ def sql_eq(column: str, value: str) -> str:
 
 
 class Store:
-    """A LanceDB database folder with Podbrief's tables."""
+    """A LanceDB database (a local folder or an object store URI) with Podbrief's tables."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
+    def __init__(self, uri: str | Path, *, settings: Settings | None = None) -> None:
+        self.uri = str(uri)
+        self.local_dir = None if is_object_store(self.uri) else Path(self.uri)  # None on an object store
+        settings = settings or get_settings()
+        # Working files (audio being transcribed, the send journal) stay on this machine: in the store's folder, or
+        # for an object store in the local cache under a name of the store's own.
+        self.work_dir = self.local_dir or Path(settings.podbrief_cache_dir) / "stores" / sha1(self.uri.encode()).hexdigest()[:12]
         try:
-            self.path.mkdir(parents=True, exist_ok=True)
+            if self.local_dir is not None:
+                self.local_dir.mkdir(parents=True, exist_ok=True)
+                options = {}
+            else:
+                options = storage_options(self.uri, settings)
             # interval 0: every read sees writes made by other processes (ingestion beside the dashboard).
-            self.db = lancedb.connect(str(self.path), read_consistency_interval=timedelta(0))
+            self.db = lancedb.connect(self.uri, read_consistency_interval=timedelta(0), storage_options=options)
         except (OSError, ValueError, RuntimeError) as exc:
-            raise StoreError(f"Cannot open the store at {self.path}: {exc}. Check the path and its permissions.") from exc
+            raise StoreError(open_error(self.uri, exc)) from exc
         self._tables: dict[str, Any] = {}
 
     # -- tables -------------------------------------------------------------------------------------
@@ -183,7 +200,7 @@ class Store:
             schema = SCHEMAS.get(name)
             if schema is None:
                 return None
-            tbl = self.db.create_table(name, schema=schema, exist_ok=True)
+            tbl = self.db.create_table(name, schema=_declare_key(schema, KEYS[name]), exist_ok=True)
         self._tables[name] = tbl
         return tbl
 
@@ -204,11 +221,13 @@ class Store:
         tbl = self.table(name, create=False)
         return 0 if tbl is None else tbl.count_rows(where)
 
-    def upsert(self, name: str, rows: list[dict], *, insert_only: bool = False) -> int:
+    def upsert(self, name: str, rows: list[dict], *, insert_only: bool = False, update_where: str | None = None) -> int:
         """Insert rows, updating those whose key exists (or leaving them alone with insert_only); returns how many went in.
 
-        With insert_only on a table whose key column is marked PRIMARY_KEY, of two writers inserting the same key at
-        once exactly one gets it in: Lance retries the other's merge against the new version, where the key matches.
+        `update_where` updates a stored row only where it holds, e.g. `target.expires_at < '...'` (`target` is the
+        stored row, `source` the new one); it is decided in the same commit as the insert. Every table's key column
+        is marked PRIMARY_KEY, so of two writers inserting the same key at once exactly one gets it in: Lance retries
+        the other's merge against the new version, where the key matches.
         """
         if not rows:
             return 0
@@ -218,22 +237,22 @@ class Store:
         data = pa.Table.from_pylist(full, schema=schema)
         builder = tbl.merge_insert(KEYS[name])
         if not insert_only:
-            builder = builder.when_matched_update_all()
+            builder = builder.when_matched_update_all(where=update_where)
         return int(builder.when_not_matched_insert_all().execute(data).num_inserted_rows)
 
     def update(self, name: str, key: str, values: dict[str, Any]) -> None:
         """Set some columns of the row whose key is `key`."""
         self.update_many(name, [{KEYS[name]: key, **values}])
 
-    def update_many(self, name: str, rows: list[dict]) -> None:
-        """Set the given columns on existing rows (matched by key); other columns are kept."""
+    def update_many(self, name: str, rows: list[dict], *, where: str | None = None) -> None:
+        """Set the given columns on existing rows (matched by key, and by `where` as in `upsert`); other columns are kept."""
         if not rows:
             return
         tbl = self.table(name)
         cols = list(rows[0].keys())
         schema = pa.schema([tbl.schema.field(c) for c in cols])
         data = pa.Table.from_pylist(rows, schema=schema)
-        tbl.merge_insert(KEYS[name]).when_matched_update_all().execute(data)
+        tbl.merge_insert(KEYS[name]).when_matched_update_all(where=where).execute(data)
 
     def update_where(self, name: str, where: str, values: dict[str, Any]) -> None:
         """Set columns on the rows matching an SQL filter (for a few rows of a large table, far cheaper than a merge)."""
@@ -257,8 +276,8 @@ class Store:
         """Store a value in the meta table."""
         self.upsert("meta", [{"key": key, "value": value}])
 
-    def insights_table(self, model: str, dim: int) -> Any:
-        """The insights table for vectors of this model; refuses to mix models or dimensions."""
+    def check_embedding(self, model: str, dim: int) -> None:
+        """Refuse (EmbeddingError) vectors of another model or dimension than the store holds."""
         stored = self.meta("embedding")
         if stored:
             info = json.loads(stored)
@@ -267,18 +286,22 @@ class Store:
                     f"The store holds {info['model']} vectors ({info['dim']}-d) but the embedder is {model} ({dim}-d). "
                     "Run `python -m pipeline reembed` to rebuild the vectors, or switch PODBRIEF_EMBED_MODEL back."
                 )
+
+    def insights_table(self, model: str, dim: int) -> Any:
+        """The insights table for vectors of this model; refuses to mix models or dimensions."""
+        self.check_embedding(model, dim)
         tbl = self.table("insights", create=False)
         if tbl is not None:
             _add_missing_columns(tbl, insights_schema(dim))
         else:
-            tbl = self.db.create_table("insights", schema=insights_schema(dim), exist_ok=True)
+            tbl = self.db.create_table("insights", schema=_declare_key(insights_schema(dim), KEYS["insights"]), exist_ok=True)
             self._tables["insights"] = tbl
             self.set_meta("embedding", json.dumps({"model": model, "dim": dim}))
         return tbl
 
     def replace_insights_table(self, rows: list[dict], model: str, dim: int) -> None:
         """Rewrite the whole insights table (after a change of embedding model)."""
-        data = pa.Table.from_pylist(rows, schema=insights_schema(dim))
+        data = pa.Table.from_pylist(rows, schema=_declare_key(insights_schema(dim), KEYS["insights"]))
         self.db.create_table("insights", data=data, mode="overwrite")
         self._tables.pop("insights", None)
         self.set_meta("embedding", json.dumps({"model": model, "dim": dim}))
@@ -372,6 +395,12 @@ class Store:
                 tbl.optimize(cleanup_older_than=timedelta(days=1))
 
 
+def _declare_key(schema: pa.Schema, key: str) -> pa.Schema:
+    """The schema with its key column non-null and declared the primary key (tables made by older versions lack it)."""
+    index = schema.get_field_index(key)
+    return schema.set(index, schema.field(index).with_nullable(False).with_metadata(PRIMARY_KEY))
+
+
 def _add_missing_columns(tbl: Any, schema: pa.Schema | None) -> None:
     """Bring a table made by an older version up to its schema: columns added since then start out null."""
     if schema is None:
@@ -397,6 +426,6 @@ def _ensure_text_index(tbl: Any) -> None:
 
 
 @cache
-def open_store(path: str) -> Store:
-    """The Store for a folder, opened once per process."""
-    return Store(path)
+def open_store(uri: str, settings: Settings | None = None) -> Store:
+    """The Store at a folder or URI, opened once per process (and settings)."""
+    return Store(uri, settings=settings)

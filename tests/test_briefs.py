@@ -208,7 +208,7 @@ def _race(store_path: str, date: str, who: str, pool: list[str], start: object, 
 @pytest.mark.parametrize("kind", ["threads", "processes"])
 def test_two_editors_racing_lose_no_change_and_only_one_of_two_publishes_wins(engine: Engine, kind: str) -> None:
     pool = [p.insight_id for p in rank(engine.store, engine.date).alternates][:8]
-    args = (str(engine.store.path), engine.date)
+    args = (engine.store.uri, engine.date)
     if kind == "threads":
         import queue
 

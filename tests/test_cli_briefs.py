@@ -15,7 +15,7 @@ from tests.engine_fixtures import Engine, clustered_engine  # noqa: F401  (the `
 
 def run(engine: Engine, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     """Run one command on the engine's store; its exit code, stdout and stderr."""
-    code = main([args[0], "--db", str(engine.store.path), *args[1:]])
+    code = main([args[0], "--db", engine.store.uri, *args[1:]])
     out = capsys.readouterr()
     return code, out.out, out.err
 

@@ -27,7 +27,7 @@ START_TIMEOUT_S = 30
 @pytest.fixture
 def web(published: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The delivery routes served by uvicorn over the published store; yields the base URL."""
-    monkeypatch.setenv("PODBRIEF_DB", str(published.store.path))
+    monkeypatch.setenv("PODBRIEF_DB", published.store.uri)
     monkeypatch.setenv("PODBRIEF_PUBLIC_URL", PUBLIC_URL)
     server = uvicorn.Server(uvicorn.Config(Starlette(routes=routes()), host="127.0.0.1", port=free_port(),
                                            log_level="warning", lifespan="off"))

@@ -75,7 +75,7 @@ def test_ingest_takes_publisher_transcripts_and_transcribes_audio(http_server, s
     assert http_server.hits("/a/missing.mp3") == 0, "a publisher transcript means no audio download"
     assert store.count("insights") > 0
     assert not Path(settings.podbrief_audio_dir).exists(), "audio is deleted after ASR, nothing is kept"
-    assert not (store.path / SCRATCH).exists(), "the run's scratch folder is gone"
+    assert not (store.work_dir / SCRATCH).exists(), "the run's scratch folder is gone"
 
     counts = {name: store.count(name) for name in ("episodes", "segments", "insights")}
     again = ingest(store, feeds=[url], settings=settings)

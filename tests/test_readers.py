@@ -22,7 +22,7 @@ def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]
 
 
 def test_readers_commands_add_list_set_pause_resume_remove(engine: Engine, capsys: pytest.CaptureFixture[str]) -> None:
-    db = str(engine.store.path)
+    db = engine.store.uri
     assert _cli(capsys, "readers", "add", "Ana@Example.com", "--db", db, "--size", "3", "--tz", "Asia/Tokyo", "--hour",
                 "8", "--keyword", "generics", "--podcast", "Alpha Signals", "--mute", "https://example.com/feed-c.xml",
                 "--name", "Ana") == (0, "ana@example.com  active  size 3  daily at 8:00 Asia/Tokyo\n", "")
@@ -69,7 +69,7 @@ def test_readers_commands_add_list_set_pause_resume_remove(engine: Engine, capsy
 ])
 def test_bad_input_gets_one_clear_line(engine: Engine, capsys: pytest.CaptureFixture[str], args: list[str],
                                        error: str) -> None:
-    code, out, err = _cli(capsys, *args, "--db", str(engine.store.path))
+    code, out, err = _cli(capsys, *args, "--db", engine.store.uri)
     assert (code, out, err.strip()) == (1, "", error)
     assert not readers.list_readers(engine.store)
 
@@ -129,4 +129,4 @@ def test_csv_import_adds_updates_and_reports_bad_rows_by_line(engine: Engine, tm
         import_readers(store, "email,colour\nana@example.com,red\n")
     file = tmp_path / "readers.csv"
     file.write_text("email,size\nfay@example.com,4\n")
-    assert _cli(capsys, "readers", "import", str(file), "--db", str(store.path)) == (0, "added 1, updated 0, errors 0\n", "")
+    assert _cli(capsys, "readers", "import", str(file), "--db", store.uri) == (0, "added 1, updated 0, errors 0\n", "")

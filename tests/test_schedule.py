@@ -102,7 +102,7 @@ def test_watch_sends_what_is_due_after_each_ingestion_pass(published: Engine, tm
         raise KeyboardInterrupt  # what Ctrl-C does while watch waits for its next pass
 
     monkeypatch.setattr(importlib.import_module("pipeline.ingest.run").time, "sleep", stop_after_the_first_pass)
-    assert main(["watch", "--db", str(store.path), "--every", "30m"]) == 0
+    assert main(["watch", "--db", store.uri, "--every", "30m"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("feeds polled: 0")
     assert f"sent {today} to ana@example.com by email: 1 item(s) via {tmp_path / 'eml' / today / 'ana@example.com.eml'}" in out

@@ -201,7 +201,7 @@ def test_a_refused_login_stops_the_run_with_the_fix_and_no_password(published: E
     wrong = "not-the-password"
     for name, value in {**smtp_server.env(), "PODBRIEF_SMTP_URL": smtp_server.url(password=wrong)}.items():
         monkeypatch.setenv(name, value)
-    code = main(["send", "--db", str(published.store.path), "--date", published.date])
+    code = main(["send", "--db", published.store.uri, "--date", published.date])
     out, err = capsys.readouterr()
     assert code == 1
     assert err.strip() == (f"Error: The SMTP server smtp+starttls://{USER}:***@127.0.0.1:{smtp_server.port} refused the "
@@ -216,7 +216,7 @@ def test_without_smtp_the_send_command_writes_eml_files_and_says_so(published: E
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
     folder = tmp_path / "eml"
     monkeypatch.setenv("PODBRIEF_OUTBOX_DIR", str(folder))
-    db = str(published.store.path)
+    db = published.store.uri
     assert main(["readers", "add", "ana@example.com", "--db", db, "--size", "3"]) == 0
     assert main(["send", "--db", db, "--date", published.date, "--dry-run"]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == f"would send {published.date} to ana@example.com by email: 3 item(s)"

@@ -47,7 +47,7 @@ def test_killed_sends_then_a_rerun_miss_nobody_and_repeat_at_most_one_each(publi
         before = len(smtp_server.messages)
         if before >= READERS - 2:
             break  # leave work for the final, uninterrupted run
-        proc = _start(published.store.path, env, log)
+        proc = _start(published.store.uri, env, log)
         # A random point: after a random number of messages reached the server (0: while it starts up).
         target = before + chance.randint(0, 6)
         deadline = time.monotonic() + RUN_TIMEOUT_S
@@ -61,9 +61,9 @@ def test_killed_sends_then_a_rerun_miss_nobody_and_repeat_at_most_one_each(publi
             kills += 1
         proc.wait(timeout=RUN_TIMEOUT_S)
 
-    final = _start(published.store.path, env, log)
+    final = _start(published.store.uri, env, log)
     assert final.wait(timeout=RUN_TIMEOUT_S) == 0, log.read_text()
-    rerun = _start(published.store.path, env, log)
+    rerun = _start(published.store.uri, env, log)
     assert rerun.wait(timeout=RUN_TIMEOUT_S) == 0, log.read_text()
 
     per_reader = Counter(m.rcpt_tos[0] for m in smtp_server.messages)

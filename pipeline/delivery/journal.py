@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-from pathlib import Path
 
 from ..store import Store
 
@@ -27,7 +26,8 @@ class Journal:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.path = Path(store.path) / FILENAME
+        store.work_dir.mkdir(parents=True, exist_ok=True)
+        self.path = store.work_dir / FILENAME
         self._handle = self.path.open("ab")
         self.pending = 0
 

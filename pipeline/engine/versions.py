@@ -74,7 +74,7 @@ def _decode(row: dict) -> dict:
 
 def _migrate_legacy(store: Store) -> None:
     """Copy v1's one-row-per-date briefs in as version 1 of each date (once per store and process)."""
-    if str(store.path) in _migrated:
+    if store.uri in _migrated:
         return
     old = store.rows(LEGACY_TABLE)
     if old:
@@ -87,4 +87,4 @@ def _migrate_legacy(store: Store) -> None:
         copied = store.upsert(TABLE, rows, insert_only=True)
         if copied:
             log.info("Copied %d brief(s) saved by an older version in as version 1", copied)
-    _migrated.add(str(store.path))
+    _migrated.add(store.uri)

@@ -2,7 +2,8 @@
 
 Entry points: `ingest` and `watch` (the whole run), `add_feeds`/`import_opml` (the catalogue),
 `parse_feed`, `parse_transcript` and `transcribe` (one item at a time; `EpisodeContext` is what the feed
-says about an episode, for speech recognition).
+says about an episode, for speech recognition). `distributed.connect` returns the executor that makes `ingest`
+run each episode's work as a Ray task.
 """
 
 from .asr_context import EpisodeContext

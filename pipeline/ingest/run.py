@@ -1,7 +1,11 @@
 """The ingestion run: poll feeds, get transcripts (publisher or ASR), extract and embed insights.
 
-Each step commits on its own and the episode's state moves only after its rows are written, so a run
-killed at any moment (even `kill -9`) is finished by the next one without losing or duplicating rows.
+An episode's work is one function, `process_episode`: from the episode's row to the rows to store (segments,
+insights with vectors). It reads the store but writes nothing. An executor runs it for every due episode, here
+in turn (`run_here`) or as Ray tasks (`distributed.run_on_ray`), and this process, the driver, writes what comes
+back, assigns topics and moves the episode's state. Every write is a merge on stable ids and the state moves
+only after the rows are written, so a run killed at any moment (even `kill -9`, of the driver or of a worker)
+is finished by the next one without losing or duplicating rows.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import json
 import logging
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,8 +43,9 @@ from .transcripts import parse_transcript, pick_transcript
 
 log = logging.getLogger(__name__)
 
-SCRATCH = "partial-audio"  # in the store folder: one subfolder per run for audio being downloaded or transcribed
+SCRATCH = "partial-audio"  # in the store's working folder: one subfolder per run for audio being downloaded or transcribed
 Progress = Callable[[str, int, int, str], None]  # (stage, done, total, item title)
+Executor = Callable[[Store, list[dict], Settings], Iterator["EpisodeOutcome"]]  # runs process_episode over episodes
 
 
 @dataclass
@@ -61,6 +67,20 @@ class IngestReport:
         return self.feeds_failed == self.feeds_polled
 
 
+@dataclass
+class EpisodeOutcome:
+    """What one episode's work produced: the rows to store, or the stage that failed and why."""
+
+    episode: dict
+    segments: list[dict] | None = None  # set when this work transcribed the episode
+    transcribed: dict = field(default_factory=dict)  # the episode's columns that transcription sets
+    insights: list[dict] | None = None
+    extracted: dict = field(default_factory=dict)  # the episode's columns that extraction sets
+    embedding: tuple[str, int] = ("", 0)  # (model, dimension) of the insights' vectors
+    failed_stage: str | None = None
+    error: str | None = None
+
+
 def ingest(
     store: Store,
     *,
@@ -68,12 +88,14 @@ def ingest(
     max_new: int | None = None,
     settings: Settings | None = None,
     progress: Progress | None = None,
+    executor: Executor | None = None,
 ) -> IngestReport:
-    """One pass: poll all feeds (or the named ones, adding new ones), transcribe, extract and embed."""
+    """One pass: poll all feeds (or the named ones, adding new ones), then transcribe, extract and embed every due
+    episode with the executor (`run_here` unless given, e.g. `distributed.run_on_ray`)."""
     settings = settings or get_settings()
     max_new = settings.podbrief_max_new if max_new is None else max_new
     report = IngestReport()
-    with ingest_lock(store), run_scratch(store) as scratch:
+    with ingest_lock(store, settings) as lock, run_scratch(store) as scratch:
         named = add_feeds(store, feeds) if feeds else store.rows("feeds")
         targets = [f for f in named if not f["paused"] and not f["removed_at"]]
         for i, feed in enumerate(targets):
@@ -86,21 +108,24 @@ def ingest(
             report.new_episodes += added or 0
         report.feeds_polled = len(targets)
         _tick(progress, "poll", len(targets), len(targets), "")
-        scope = {f["feed_id"] for f in targets}
-        transcribe_into = functools.partial(_transcribe_episode, scratch=scratch)
-        _run_stage(store, "new", "transcribe", scope, settings, progress, report, transcribe_into)
-        _run_stage(store, "transcribed", "extract", scope, settings, progress, report, _extract_episode)
+        episodes = _due(store, {f["feed_id"] for f in targets}, settings)
+        run = executor or functools.partial(run_here, scratch=scratch)
+        for i, outcome in enumerate(run(store, episodes, settings)):
+            lock.check()  # a lease lost on an object store: stop before writing over another run
+            _store_outcome(store, outcome, settings, report)
+            _tick(progress, "episodes", i + 1, len(episodes), outcome.episode["title"])
+        _tick(progress, "episodes", len(episodes), len(episodes), "")
         store.optimize()
     return report
 
 
 @contextmanager
 def run_scratch(store: Store) -> Iterator[Path]:
-    """A fresh folder for this run's audio files, removed on exit; leftovers of killed runs are removed on entry.
+    """A fresh local folder for this run's audio files, removed on exit; leftovers of killed runs are removed on entry.
 
-    Called under the ingestion lock, so no other run can be using the folders it clears.
+    Called under the ingestion lock, so no other run on this store can be using the folders it clears.
     """
-    root = store.path / SCRATCH
+    root = store.work_dir / SCRATCH
     shutil.rmtree(root, ignore_errors=True)
     folder = root / f"run-{os.getpid()}"
     folder.mkdir(parents=True)
@@ -108,6 +133,40 @@ def run_scratch(store: Store) -> Iterator[Path]:
         yield folder
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def run_here(store: Store, episodes: list[dict], settings: Settings, *, scratch: Path) -> Iterator[EpisodeOutcome]:
+    """The in-process executor: each episode's work in turn, in this process, with audio in `scratch`."""
+    for episode in episodes:
+        yield process_episode(store, episode, settings, scratch=scratch)
+
+
+def process_episode(store: Store, episode: dict, settings: Settings, *, scratch: Path | None = None) -> EpisodeOutcome:
+    """An episode's work, from its row to the rows to store: its transcript unless it has one, then its insights and
+    their vectors. Reads the store, writes nothing; a PodbriefError comes back as the failed stage. Audio goes to
+    `scratch`, or (a Ray worker) to a temporary folder of its own."""
+    if scratch is None:
+        with tempfile.TemporaryDirectory(prefix="podbrief-audio-") as tmp:
+            return process_episode(store, episode, settings, scratch=Path(tmp))
+    outcome = EpisodeOutcome(episode)
+    stage = "transcribe" if needs_transcript(episode) else "extract"
+    try:
+        if stage == "transcribe":
+            outcome.segments, outcome.transcribed = _transcribe_episode(store, episode, settings, scratch=scratch)
+            stage = "extract"
+            segments = outcome.segments
+        else:
+            segments = store.rows("segments", sql_eq("episode_id", episode["episode_id"]))
+        outcome.insights, outcome.extracted, outcome.embedding = _extract_episode(
+            store, {**episode, **outcome.transcribed}, segments, settings)
+    except PodbriefError as exc:
+        outcome.failed_stage, outcome.error = stage, str(exc)
+    return outcome
+
+
+def needs_transcript(episode: dict) -> bool:
+    """True if the episode has no stored transcript yet (new, or its transcription failed)."""
+    return episode["status"] == "new" or (episode["status"] == "failed" and episode["failed_stage"] == "transcribe")
 
 
 def watch(store: Store, *, every_s: float, settings: Settings | None = None, progress: Progress | None = None,
@@ -131,63 +190,65 @@ def _tick(progress: Progress | None, stage: str, done: int, total: int, item: st
         progress(stage, done, total, item)
 
 
-def _due(store: Store, status: str, stage: str, scope: set[str], settings: Settings) -> list[dict]:
-    """Episodes waiting in `status`, plus failed ones of this stage whose backoff has passed."""
-    where = f"({sql_eq('status', status)} OR ({sql_eq('status', 'failed')} AND {sql_eq('failed_stage', stage)} "
+def _due(store: Store, scope: set[str], settings: Settings) -> list[dict]:
+    """Episodes waiting for a transcript or insights, plus failed ones whose backoff has passed; newest first."""
+    where = f"({sql_in('status', ['new', 'transcribed'])} OR ({sql_eq('status', 'failed')} "
     where += f"AND attempts < {int(settings.podbrief_max_attempts)} AND next_attempt_at <= {sql_quote(now_iso())}))"
     where += " AND " + sql_in("feed_id", scope)
     return sorted(store.rows("episodes", where), key=lambda e: e["published"] or "", reverse=True)
 
 
-def _run_stage(store: Store, status: str, stage: str, scope: set[str], settings: Settings, progress: Progress | None,
-               report: IngestReport, work: Callable[[Store, dict, Settings], int]) -> None:
-    episodes = _due(store, status, stage, scope, settings)
-    for i, episode in enumerate(episodes):
-        _tick(progress, stage, i, len(episodes), episode["title"])
-        try:
-            count = work(store, episode, settings)
-        except PodbriefError as exc:
-            report.failed.append(_record_failure(store, episode, stage, exc, settings))
-            continue
-        if stage == "transcribe":
-            report.transcribed += 1
-        else:
-            report.extracted += 1
-            report.insights += count
-    _tick(progress, stage, len(episodes), len(episodes), "")
+def _store_outcome(store: Store, outcome: EpisodeOutcome, settings: Settings, report: IngestReport) -> None:
+    """Write an episode's rows, then move its state: a crash in between only makes the next run redo the work."""
+    episode, eid = outcome.episode, outcome.episode["episode_id"]
+    if outcome.segments is not None:
+        store.delete("segments", sql_eq("episode_id", eid))
+        store.upsert("segments", outcome.segments)
+        store.update("episodes", eid, {"status": "transcribed", **outcome.transcribed, "error": None,
+                                       "failed_stage": None, "attempts": 0, "updated_at": now_iso()})
+        episode = {**episode, "attempts": 0}
+        report.transcribed += 1
+    if outcome.insights is not None:
+        store.insights_table(*outcome.embedding)
+        rows = merge_copies(store, eid, outcome.insights)  # here, on the driver: it sees what this run stored so far
+        store.delete("insights", sql_eq("episode_id", eid))
+        store.upsert("insights", rows)
+        assign_topics(store, [r["insight_id"] for r in rows if not r["flags"]])
+        store.update("episodes", eid, {"status": "extracted", **outcome.extracted, "error": None, "failed_stage": None,
+                                       "attempts": 0, "updated_at": now_iso()})
+        report.extracted += 1
+        report.insights += len(rows)
+    if outcome.failed_stage:
+        report.failed.append(_record_failure(store, episode, outcome.failed_stage, outcome.error or "", settings))
 
 
-def _record_failure(store: Store, episode: dict, stage: str, exc: Exception, settings: Settings) -> str:
+def _record_failure(store: Store, episode: dict, stage: str, error: str, settings: Settings) -> str:
     attempts = (episode["attempts"] or 0) + 1
     delay = settings.podbrief_retry_base_s * 2 ** (attempts - 1)
     store.update("episodes", episode["episode_id"], {
-        "status": "failed", "failed_stage": stage, "error": str(exc), "attempts": attempts,
+        "status": "failed", "failed_stage": stage, "error": error, "attempts": attempts,
         "next_attempt_at": (datetime.now(UTC) + timedelta(seconds=delay)).replace(microsecond=0).isoformat(),
         "updated_at": now_iso(),
     })
-    log.warning("%s failed on %r: %s", stage, episode["title"], exc)
-    return (f"{episode['title']}: {exc} (attempt {attempts}/{settings.podbrief_max_attempts}; "
+    log.warning("%s failed on %r: %s", stage, episode["title"], error)
+    return (f"{episode['title']}: {error} (attempt {attempts}/{settings.podbrief_max_attempts}; "
             f"retry now with: python -m pipeline retry --episode {episode['episode_id']})")
 
 
-def _transcribe_episode(store: Store, episode: dict, settings: Settings, *, scratch: Path) -> int:
+def _transcribe_episode(store: Store, episode: dict, settings: Settings, *, scratch: Path) -> tuple[list[dict], dict]:
+    """The episode's segment rows, and its columns that record where the transcript came from."""
     access = _found_in_feed(store, episode["feed_id"], settings)
     rejected: list[str] = []
     transcript = _publisher_transcript(episode, access, settings, rejected) or _asr_transcript(
         store, episode, access, settings, scratch, rejected)
     eid = episode["episode_id"]
-    store.delete("segments", sql_eq("episode_id", eid))
-    store.upsert("segments", [
+    rows = [
         {"segment_id": f"{eid}:{i:05d}", "episode_id": eid, "feed_id": episode["feed_id"], "idx": i,
          "start_s": s.start_s, "end_s": s.end_s, "text": s.text, "speaker": s.speaker, "confidence": s.confidence}
         for i, s in enumerate(transcript.segments)
-    ])
-    store.update("episodes", eid, {
-        "status": "transcribed", "transcript_source": transcript.source, "transcript_format": transcript.format,
-        "duration_s": episode["duration_s"] or transcript.duration_s, "error": None, "failed_stage": None,
-        "attempts": 0, "updated_at": now_iso(),
-    })
-    return len(transcript.segments)
+    ]
+    return rows, {"transcript_source": transcript.source, "transcript_format": transcript.format,
+                  "duration_s": episode["duration_s"] or transcript.duration_s}
 
 
 def _found_in_feed(store: Store, feed_id: str, settings: Settings) -> reach.Access:
@@ -236,18 +297,20 @@ def _keep_or_delete(path: Path, episode_id: str, settings: Settings) -> None:
         path.unlink(missing_ok=True)
 
 
-def _extract_episode(store: Store, episode: dict, settings: Settings) -> int:
+def _extract_episode(store: Store, episode: dict, segment_rows: list[dict],
+                     settings: Settings) -> tuple[list[dict], dict, tuple[str, int]]:
+    """The episode's insight rows with vectors, its columns that record the extraction, and the (model, dimension)."""
     eid = episode["episode_id"]
-    segments = [Segment(r["start_s"], r["end_s"], r["text"], r["speaker"], r["confidence"])
-                for r in sorted(store.rows("segments", sql_eq("episode_id", eid)), key=lambda r: r["idx"])]
+    segments = [Segment(r["start_s"], r["end_s"], r["text"], r["speaker"], r.get("confidence"))
+                for r in sorted(segment_rows, key=lambda r: r["idx"])]
     transcript = Transcript(segments, source=episode["transcript_source"] or "publisher",
                             format=episode["transcript_format"] or "")
     feed = store.rows("feeds", sql_eq("feed_id", episode["feed_id"]), columns=["title"])
-    result = extract(transcript, settings=settings, cache_dir=store.path.parent / "cache" / "llm",
+    result = extract(transcript, settings=settings, cache_dir=Path(settings.podbrief_cache_dir) / "llm",
                      title=episode["title"] or "", description=episode["description"] or "",
                      feed_title=next((f["title"] or "" for f in feed), ""))
     model, dim = embedding_model(settings)
-    store.insights_table(model, dim)
+    store.check_embedding(model, dim)  # vectors of another model are refused before any work is stored
     vectors = embed([i.text for i in result.insights], settings=settings)
     stamp = now_iso()
     rows = [
@@ -258,15 +321,7 @@ def _extract_episode(store: Store, episode: dict, settings: Settings) -> int:
          "flags": list(ins.flags), "also_on": []}
         for ins, vec in zip(result.insights, vectors, strict=True)
     ]
-    rows = merge_copies(store, eid, rows)
-    store.delete("insights", sql_eq("episode_id", eid))
-    store.upsert("insights", rows)
-    assign_topics(store, [r["insight_id"] for r in rows if not r["flags"]])
-    store.update("episodes", eid, {
-        "status": "extracted", "extractor": result.extractor, "extract_note": result.note,
-        "tokens": result.tokens, "error": None, "failed_stage": None, "attempts": 0, "updated_at": stamp,
-    })
-    return len(rows)
+    return rows, {"extractor": result.extractor, "extract_note": result.note, "tokens": result.tokens}, (model, dim)
 
 
 def insight_id(episode_id: str, quote: str, start_s: float) -> str:

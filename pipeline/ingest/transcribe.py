@@ -43,7 +43,8 @@ def transcribe(
 ) -> Transcript:
     """Transcribe an audio file into sentence-sized timed segments; progress(fraction) is called as it goes."""
     settings = settings or get_settings()
-    label, whisper = load_model(model or settings.podbrief_whisper_model, _threads(settings))
+    label, whisper = load_model(model or settings.podbrief_whisper_model, _threads(settings),
+                                settings.podbrief_asr_device)
     channels = _decode(Path(audio_path))
     duration = len(channels[0][1]) / SAMPLE_RATE
     options = _options(settings, context)

@@ -35,20 +35,20 @@ FIX_MODEL = (
 )
 
 
-def load_model(spec: str, threads: int) -> tuple[str, WhisperModel]:
+def load_model(spec: str, threads: int, device: str = "cpu") -> tuple[str, WhisperModel]:
     """(label, model) for a PODBRIEF_WHISPER_MODEL value: empty for the default, a bundled name, or a directory."""
-    return _load(spec.strip() or DEFAULT_MODEL, threads)
+    return _load(spec.strip() or DEFAULT_MODEL, threads, device)
 
 
 @functools.cache
-def _load(spec: str, threads: int) -> tuple[str, WhisperModel]:
-    """Load once per process and (model, threads)."""
+def _load(spec: str, threads: int, device: str) -> tuple[str, WhisperModel]:
+    """Load once per process and (model, threads, device)."""
     from faster_whisper import WhisperModel
 
     started = time.perf_counter()
     location, files = _locate(spec)
     try:
-        whisper = WhisperModel(location, device="cpu", compute_type=COMPUTE_TYPE, cpu_threads=threads,
+        whisper = WhisperModel(location, device=device, compute_type=COMPUTE_TYPE, cpu_threads=threads,
                                local_files_only=True, files=files)
     except FileNotFoundError as exc:  # huggingface_hub's LocalEntryNotFoundError too
         raise TranscriptionError(
