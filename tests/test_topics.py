@@ -11,7 +11,7 @@ from pipeline.engine.topic_edits import merge_topics, rename_topic
 from pipeline.engine.topic_views import topic_insights, topic_list, topic_map, topic_trend, trend_freq
 from pipeline.engine.topics import assign_topics, topics
 from pipeline.errors import PodbriefError
-from pipeline.store import Store
+from pipeline.store import Store, open_store
 from tests.engine_fixtures import Engine, add_extra_insights, build_engine
 from tests.openai_server import reply, server_error
 
@@ -240,3 +240,8 @@ def test_topics_over_time_fill_the_empty_periods_and_the_period_suits_the_range(
     assert trend_freq(date(2024, 5, 1), date(2024, 5, 31)) == "D"
     assert trend_freq(date(2024, 1, 1), date(2024, 5, 31)) == "W"
     assert trend_freq(date(2023, 1, 1), date(2024, 5, 31)) == "M"
+
+
+def test_no_two_topics_share_a_name(seeded_db: Path) -> None:
+    labels = [t["label"].lower() for t in open_store(str(seeded_db)).rows("topics")]
+    assert len(labels) > 2 and len(set(labels)) == len(labels)  # one name would read, and chart, as one topic

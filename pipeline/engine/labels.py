@@ -190,9 +190,11 @@ def _surface_form(phrase: str, texts: list[str]) -> str:
     return form[0].upper() + form[1:]
 
 
-def auto_label(phrases: list[str], keywords: list[str]) -> tuple[str, str]:
-    """(label, source) from the machine: the best phrase, else the leading keywords."""
-    return (phrases[0], "phrases") if phrases else (keyword_label(keywords), "keywords")
+def auto_label(phrases: list[str], keywords: list[str], taken: frozenset[str] = frozenset()) -> tuple[str, str]:
+    """(label, source) from the machine: the best phrase no other topic is called (`taken`, lower case), else the
+    leading keywords."""
+    free = [p for p in phrases if p.lower() not in taken]
+    return (free[0], "phrases") if free else (keyword_label(keywords), "keywords")
 
 
 def llm_label(keywords: list[str], examples: list[str], settings: Settings, *, client: Any = None) -> str:

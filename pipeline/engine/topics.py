@@ -316,18 +316,26 @@ def _examples(texts: list[str], labels: np.ndarray, sims: np.ndarray, k: int, pe
 
 def _name_afresh(names: list[Name], keywords: list[list[str]], phrases: list[list[str]], examples: list[list[str]],
                  settings: Settings) -> None:
-    """Name the clusters that carried no name over: the LLM's label when one is configured, else the best phrase."""
+    """Name the clusters that carried no name over: the LLM's label when one is configured, else the best phrase
+    that no other topic is called (two topics of one name would read, and chart, as one)."""
     client = llm_client(settings) if settings.llm_configured else None
+    taken = {name.label.lower() for name in names if name.label is not None}
     for c, name in enumerate(names):
         if name.label is not None:
             continue
-        name.label, name.source = auto_label(phrases[c], keywords[c])
+        name.label, name.source = auto_label(phrases[c], keywords[c], frozenset(taken))
         if client is not None:
             try:
-                name.label, name.source = llm_label(keywords[c], examples[c], settings, client=client), "llm"
+                label = llm_label(keywords[c], examples[c], settings, client=client)
+                if label.lower() not in taken:
+                    name.label, name.source = label, "llm"
             except Exception as exc:  # any failure of the optional LLM keeps the phrase label
                 log.warning("LLM topic labels are off for this run: %s. Phrase labels are kept.", exc)
                 client = None
+        if name.label.lower() in taken:  # even the keywords are another topic's name
+            name.label = next(f"{name.label} ({n})" for n in range(2, len(names) + 2)
+                              if f"{name.label} ({n})".lower() not in taken)
+        taken.add(name.label.lower())
 
 
 # -- geometry -----------------------------------------------------------------------------------------------
