@@ -40,7 +40,9 @@ with list_tab:
     curate_view.brief_notes(day, working)
     curate_view.candidates(db, day, working, brief)
 with preview_tab:
-    curate_view.preview(day, data.composed_markdown(db, day, draft.key_of(working), weights.to_json()))
+    content, weights_json = draft.key_of(working), weights.to_json()
+    curate_view.preview(day, data.composed_markdown(db, day, content, weights_json),
+                        data.composed_email(db, day, content, weights_json))
 with changes_tab:
     curate_view.changes(working, brief, automatic)
 with history_tab:

@@ -93,11 +93,14 @@ def test_the_editors_morning(editor_db: Path) -> None:
     assert shown_ids(at) == expected
 
     # What changed from the automatic picks, and the preview readers would get.
-    changes = " ".join(m.value for m in at.tabs[2].markdown)
+    tabs = {tab.label: tab for tab in at.tabs}
+    changes = " ".join(m.value for m in tabs["Changes"].markdown)
     assert "Added by you" in changes and "Moved" in changes and "(excluded)" in changes and "Reworded" in changes
-    preview = at.tabs[1].code[0].value + "\n"  # the code block drops the file's final newline
+    preview = tabs["Markdown"].code[0].value + "\n"  # the code block drops the file's final newline
     assert "## 1\\. A line rewritten by the editor & checked." in preview and "&amp;" not in preview
     assert "Worth the whole episode." in preview and "Ask the host" not in preview
+    email = tabs["Email"].get("html")[0].proto.body  # the email a reader with no interests gets
+    assert "A line rewritten by the editor &amp; checked." in email and "Ask the host" not in email
 
     click(at, "Publish")
     assert any("Published the brief" in s.value for s in at.success)

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from pipeline.engine.briefs import save_brief
+from pipeline.engine.briefs import latest_brief_date, save_brief
 from pipeline.engine.export import brief, escape, safe_url
 from pipeline.engine.rank import rank
 from pipeline.errors import PodbriefError
@@ -89,6 +89,7 @@ def test_escape_and_safe_url_rules() -> None:
     assert safe_url("ftp://example.com/a.mp3") is None and safe_url("") is None
     assert safe_url("https://example.com/ep.mp3#old", seconds=61.9) == "https://example.com/ep.mp3#t=61"
     assert safe_url("https://example.com/x).mp3?a=1 2") == "https://example.com/x%29.mp3?a=1%202"
+    assert safe_url("https://ana:s3cret@media.example.com/a.mp3") == "https://media.example.com/a.mp3"
 
 
 def test_empty_store_has_no_brief(tmp_path: Path) -> None:
@@ -109,3 +110,13 @@ def test_escaped_text_renders_as_exactly_that_text(text: str) -> None:
         commonmark = MarkdownIt("commonmark")
         assert commonmark.render(f"## 1\\. {escape(text)}") == f"<h2>1. {shown}</h2>\n"
         assert commonmark.render(escape(text)) == f"<p>{shown}</p>\n"
+
+
+def test_a_date_from_a_broken_feed_is_no_brief_date(engine: Engine) -> None:
+    """A store filled before ingestion clamped feed dates may hold 9999-12-31: it is not the default date, and
+    asking for it is refused with a clear error instead of an OverflowError."""
+    row = engine.store.rows("insights", columns=["insight_id"])[0]
+    engine.store.update("insights", row["insight_id"], {"published": "9999-12-31T00:00:00+00:00"})
+    assert latest_brief_date(engine.store) == engine.date
+    with pytest.raises(PodbriefError, match="outside the dates a brief can have"):
+        brief(engine.store, "9999-12-31")

@@ -187,14 +187,21 @@ def candidates(db: str, day: str, working: draft.Draft, brief: Brief) -> None:
 # -- preview, changes, history ---------------------------------------------------------------------------------
 
 
-def preview(day: str, markdown: str) -> None:
-    """The Markdown readers get if the list is published now, rendered, with its source and a download."""
+def preview(day: str, markdown: str, email_html: str) -> None:
+    """What readers get if the list is published now: the Markdown, rendered, with its source and a download, and the
+    email as a reader with no interests of their own receives it."""
     st.caption("Exactly what readers get if you publish now.")
-    widgets.markdown_cards(markdown)
-    st.download_button("Download this Markdown", data=markdown, file_name=f"podbrief-{day}-preview.md",
-                       mime="text/markdown", on_click="ignore", icon=":material/download:")
-    with st.expander("Markdown source", icon=":material/code:"):
-        st.code(markdown, language="markdown")
+    markdown_tab, email_tab = st.tabs(["Markdown", "Email"])
+    with email_tab:
+        st.caption("As a reader with no interests of their own gets it; readers with interests get it re-ranked "
+                   "around your pinned insights.")
+        st.html(email_html)
+    with markdown_tab:
+        widgets.markdown_cards(markdown)
+        st.download_button("Download this Markdown", data=markdown, file_name=f"podbrief-{day}-preview.md",
+                           mime="text/markdown", on_click="ignore", icon=":material/download:")
+        with st.expander("Markdown source", icon=":material/code:"):
+            st.code(markdown, language="markdown")
 
 
 def changes(working: draft.Draft, brief: Brief, automatic: Brief) -> None:

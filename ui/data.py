@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from pipeline.config import get_settings
+from pipeline.delivery import render
 from pipeline.engine import briefs, export, presets, topic_views
 from pipeline.engine.rank import Brief, rank
 from pipeline.engine.search import KINDS, SearchFilters
@@ -137,6 +138,12 @@ def composed_markdown(db: str, date: str, content_json: str, weights_json: str) 
     return export.export_markdown(_store(db), composed(db, date, content_json, weights_json))
 
 
+@st.cache_data(ttl=READ_TTL_S, max_entries=ENTRIES, show_spinner="Rendering the email…")
+def composed_email(db: str, date: str, content_json: str, weights_json: str) -> str:
+    """The HTML email a reader with no interests would get if that list were published now."""
+    return render.email_preview(_store(db), composed(db, date, content_json, weights_json), get_settings())
+
+
 @st.cache_data(ttl=READ_TTL_S, max_entries=ENTRIES, show_spinner=False)
 def published_markdown(db: str, date: str, version: int) -> str:
     """The Markdown of a date's latest published brief, exactly as it went out (`version` keys the cache)."""
@@ -157,7 +164,8 @@ def default_weights(db: str) -> Weights:
 
 def clear_briefs() -> None:
     """Forget cached briefs and presets after an editor saved or published a brief or a preset."""
-    for func in (saved_briefs, brief, brief_markdown, automatic, composed, composed_markdown, published_markdown,
+    for func in (saved_briefs, brief, brief_markdown, automatic, composed, composed_markdown, composed_email,
+                 published_markdown,
                  weight_presets, default_weights):
         func.clear()
 

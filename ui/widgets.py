@@ -17,7 +17,7 @@ import streamlit as st
 
 from pipeline.engine import presets
 from pipeline.engine.export import escape, safe_url
-from pipeline.engine.rank import Brief, Pick
+from pipeline.engine.rank import FIRST_DATE, Brief, Pick
 from pipeline.engine.weights import COMPONENT_LABELS, COMPONENTS, Weights
 from pipeline.errors import PodbriefError
 from ui import auth, data, draft
@@ -89,7 +89,9 @@ def date_picker(latest: str) -> str:
     """The brief date (YYYY-MM-DD), shared by Brief and Curate; the latest date with insights until one is chosen."""
     if st.session_state[DATE_KEY] is None:
         open_date(latest)
-    picked = st.date_input("Brief date", value=date.fromisoformat(st.session_state[DATE_KEY]), key=DATE_WIDGET,
+    today = date.today()
+    chosen = min(max(date.fromisoformat(st.session_state[DATE_KEY]), FIRST_DATE), today)
+    picked = st.date_input("Brief date", value=chosen, min_value=FIRST_DATE, max_value=today, key=DATE_WIDGET,
                            format="YYYY-MM-DD")
     st.session_state[DATE_KEY] = picked.isoformat()
     return st.session_state[DATE_KEY]

@@ -123,10 +123,12 @@ class BriefMaker:
     def as_published(self, date: str) -> PersonalBrief | None:
         """The published brief exactly as it is, for the whole list's channels and the public feed."""
         brief = self.published(date)
-        if brief is None:
-            return None
+        return None if brief is None else self.as_is(brief)
+
+    def as_is(self, brief: Brief) -> PersonalBrief:
+        """A brief exactly as it is, not personalised (published, or an editor's list before it is published)."""
         items = [Item(pick, self.related(pick.insight_id)) for pick in brief.picks]
-        return PersonalBrief("", date, brief_version(brief), items, [], brief.note, False, brief.window_start,
+        return PersonalBrief("", brief.date, brief_version(brief), items, [], brief.note, False, brief.window_start,
                              brief.window_end)
 
     # -- choosing the items ----------------------------------------------------------------------------------

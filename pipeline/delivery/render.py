@@ -13,10 +13,12 @@ from pathlib import Path
 import css_inline
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from ..config import Settings
 from ..engine.export import NO_RELATED, TITLE, escape, safe_url
-from ..engine.rank import parse_date
+from ..engine.rank import Brief, parse_date
+from ..store import Store
 from . import links
-from .personal import Alert, PersonalBrief, Related, Source, pick_source
+from .personal import Alert, BriefMaker, PersonalBrief, Related, Source, pick_source
 
 TEMPLATES = Path(__file__).parent / "templates"
 SUBJECT_PREVIEW = 70  # characters of the first insight in the subject line
@@ -108,3 +110,9 @@ def render_text(view: dict) -> str:
 def render_markdown(view: dict) -> str:
     """The brief as Markdown for chat channels (Slack, Discord, Teams, ntfy, webhooks)."""
     return environment().get_template("brief.md").render(**view)
+
+
+def email_preview(store: Store, brief: Brief, settings: Settings) -> str:
+    """The HTML email of a brief as a reader with no interests would get it (the editor's preview before publishing)."""
+    view = brief_view(BriefMaker(store, settings).as_is(brief), public_url=settings.podbrief_public_url, token=None)
+    return render_html(view)

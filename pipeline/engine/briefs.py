@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from ..config import Settings
 from ..errors import PodbriefError, StaleBriefError
-from ..store import Store, now_iso, sql_in
+from ..store import Store, now_iso, sql_in, sql_quote
 from . import versions
 from .presets import default_weights, resolve_weights
 from .rank import Brief, parse_date, rank
@@ -158,8 +158,11 @@ def compose_brief(store: Store, date: str, *, items: Iterable[str], pins: Iterab
 
 
 def latest_brief_date(store: Store) -> str | None:
-    """The most recent publication date (YYYY-MM-DD) among stored insights, or None when there are none."""
-    table = store.arrow("insights", "published IS NOT NULL", columns=["published"])
+    """The most recent publication date (YYYY-MM-DD) among stored insights up to now, or None when there are none.
+
+    Ingestion clamps future dates to the fetch time; a store filled before that may still hold some, so they are
+    ignored here rather than becoming everyone's default date."""
+    table = store.arrow("insights", f"published IS NOT NULL AND published <= {sql_quote(now_iso())}", columns=["published"])
     if table.num_rows == 0:
         return None
     return str(pc.max(table.column("published")).as_py())[:10]

@@ -48,7 +48,10 @@ def safe_url(url: str | None, *, seconds: float | None = None) -> str | None:
     if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
         return None
     fragment = f"t={int(seconds)}" if seconds is not None else parts.fragment
-    return urlunsplit((parts.scheme.lower(), quote(parts.netloc, safe=":@[]"), quote(parts.path, safe=URL_SAFE),
+    host = parts.netloc.rpartition("@")[2]  # a feed's user:password@ is never shown to readers
+    if not host:
+        return None
+    return urlunsplit((parts.scheme.lower(), quote(host, safe=":[]"), quote(parts.path, safe=URL_SAFE),
                        quote(parts.query, safe=URL_SAFE), quote(fragment, safe=URL_SAFE)))
 
 

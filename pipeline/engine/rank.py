@@ -33,6 +33,7 @@ ALTERNATES = 20
 ROW_COLUMNS = ["insight_id", "feed_id", "episode_id", "topic_id", "published", "score", "vector"]
 WHY_REASONS = 2  # the largest contributions named in a pick's explanation
 DATE_FORMAT_HINT = "is not YYYY-MM-DD (for example 2026-02-11)"
+FIRST_DATE = calendar_date(1990, 1, 1)  # before podcasts; a feed's 0001-01-01 or 9999-12-31 is no brief date
 WINDOW_COLUMNS = [*ROW_COLUMNS, "flags"]  # flagged insights (sponsor reads, intros, ...) are never candidates
 
 
@@ -104,7 +105,11 @@ def parse_date(date: str) -> datetime:
     """A brief date, exactly YYYY-MM-DD (stored dates compare as text), as midnight UTC; a clear error otherwise."""
     if normalize_date(date) != date:
         raise PodbriefError(f"Date {date!r} {DATE_FORMAT_HINT}.")
-    return datetime.fromisoformat(date).replace(tzinfo=UTC)
+    moment = datetime.fromisoformat(date).replace(tzinfo=UTC)
+    if not FIRST_DATE <= moment.date() <= datetime.now(UTC).date() + timedelta(days=1):
+        raise PodbriefError(f"Date {date} is outside the dates a brief can have ({FIRST_DATE} to tomorrow). "
+                            "Pick another date.")
+    return moment
 
 
 def rank(store: Store, date: str, *, weights: Weights | None = None, pins: list[str] | None = None,
