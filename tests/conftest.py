@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.app_fixtures import app_db, empty_db, seeded_db  # noqa: F401
+from tests.browser_fixtures import browser, chromium, dashboard, shots  # noqa: F401
 from tests.httpserver import http_server  # noqa: F401
 from tests.openai_server import openai_server  # noqa: F401
 from tests.s3server import s3_env, s3_server  # noqa: F401

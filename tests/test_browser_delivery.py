@@ -10,21 +10,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import Browser
 
 from pipeline.delivery import feedback, readers
 from pipeline.delivery.send import send
 from pipeline.engine import briefs
 from pipeline.store import open_store
+from tests.browser_fixtures import PAGE_TIMEOUT_MS, settle
 from tests.delivery_fixtures import delivery_settings
-from tests.test_browser import (
-    CHROMIUM_ARGS,
-    PAGE_TIMEOUT_MS,
-    README_SCREENSHOTS,
-    RETAKE_README_SCREENSHOTS,
-    _settle,
-    chromium,  # noqa: F401  (fixture)
-    dashboard,  # noqa: F401  (fixture)
-)
 
 pytestmark = pytest.mark.browser
 
@@ -37,11 +30,9 @@ def _link(html: str, pattern: str) -> str:
     return next(h for h in hrefs if re.search(pattern, h))
 
 
-def test_the_emails_links_work_in_chromium(request: pytest.FixtureRequest, app_db: Path, tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
-    browser_path: Path = request.getfixturevalue("chromium")  # the browser test's fixtures, under their names
-    base: str = request.getfixturevalue("dashboard")
+def test_the_emails_links_work_in_chromium(browser: Browser, shots: Path, dashboard: str, app_db: Path,
+                                           tmp_path: Path) -> None:
+    base = dashboard
     store = open_store(str(app_db))
     day = briefs.latest_brief_date(store)
     briefs.publish_brief(store, day, editor="test editor")
@@ -52,31 +43,24 @@ def test_the_emails_links_work_in_chromium(request: pytest.FixtureRequest, app_d
     message = BytesParser(policy=policy.default).parsebytes((tmp_path / "outbox" / day / "ana@example.com.eml").read_bytes())
     html = message.get_body(("html",)).get_content()
 
-    shots = README_SCREENSHOTS if RETAKE_README_SCREENSHOTS else tmp_path / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(browser_path), headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport=EMAIL_VIEWPORT)
-            page.set_content(html)  # the email exactly as sent: inline CSS, nothing fetched
-            page.screenshot(path=str(shots / "email.png"), full_page=True)
+    page = browser.new_page(viewport=EMAIL_VIEWPORT)
+    page.set_content(html)  # the email exactly as sent: inline CSS, nothing fetched
+    page.screenshot(path=str(shots / "email.png"), full_page=True)
 
-            page.goto(_link(html, r"action=unsubscribe"))
-            page.get_by_text("Stop sending the brief to").wait_for(timeout=PAGE_TIMEOUT_MS)
-            _settle(page)
-            assert readers.get_reader(store, "ana@example.com").status == "active"  # opening the link is not enough
-            page.get_by_role("button", name="Unsubscribe").click()
-            page.get_by_text("you will not get the brief again").wait_for(timeout=PAGE_TIMEOUT_MS)
-            assert readers.get_reader(store, "ana@example.com").status == "unsubscribed"
+    page.goto(_link(html, r"action=unsubscribe"))
+    page.get_by_text("Stop sending the brief to").wait_for(timeout=PAGE_TIMEOUT_MS)
+    settle(page)
+    assert readers.get_reader(store, "ana@example.com").status == "active"  # opening the link is not enough
+    page.get_by_role("button", name="Unsubscribe").click()
+    page.get_by_text("you will not get the brief again").wait_for(timeout=PAGE_TIMEOUT_MS)
+    assert readers.get_reader(store, "ana@example.com").status == "unsubscribed"
 
-            up = _link(html, r"action=vote.*vote=up")
-            page.goto(up)
-            page.get_by_text("Thanks: you will see more like this.").wait_for(timeout=PAGE_TIMEOUT_MS)
-            _settle(page)
-            voted = re.search(r"insight=([^&]+)", up).group(1)
-            assert [(r["insight_id"], r["up"]) for r in feedback.pick_feedback(store)] == [(voted, 1)]
-        finally:
-            browser.close()
+    up = _link(html, r"action=vote.*vote=up")
+    page.goto(up)
+    page.get_by_text("Thanks: you will see more like this.").wait_for(timeout=PAGE_TIMEOUT_MS)
+    settle(page)
+    voted = re.search(r"insight=([^&]+)", up).group(1)
+    assert [(r["insight_id"], r["up"]) for r in feedback.pick_feedback(store)] == [(voted, 1)]
 
     one_click = httpx.post(f"{base}delivery/unsubscribe/{ben.token}", content=b"List-Unsubscribe=One-Click")
     assert one_click.status_code == 200  # a Streamlit page would answer 405: this is the st.App route

@@ -10,21 +10,12 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser
 
 from pipeline.engine.topic_views import topic_list
 from pipeline.store import open_store
 from tests.app_fixtures import ROOT, run_pipeline
-from tests.test_browser import (  # noqa: F401  (chromium and dashboard are fixtures)
-    CHROMIUM_ARGS,
-    JOB_TIMEOUT_MS,
-    PAGE_TIMEOUT_MS,
-    README_SCREENSHOTS,
-    RETAKE_README_SCREENSHOTS,
-    VIEWPORT,
-    _settle,
-    chromium,
-    dashboard,
-)
+from tests.browser_fixtures import JOB_TIMEOUT_MS, PAGE_TIMEOUT_MS, VIEWPORT, settle, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -54,67 +45,61 @@ def web_audio_feed(app_db: Path, http_server, monkeypatch: pytest.MonkeyPatch) -
     return http_server.url("/audio/jfk.flac")
 
 
-def test_researchers_morning(web_audio_feed: str, chromium: Path, dashboard: str, app_db: Path,  # noqa: F811
-                             tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
+def test_researchers_morning(web_audio_feed: str, browser: Browser, shots: Path, dashboard: str,
+                             app_db: Path) -> None:
+    page = browser.new_page(viewport=VIEWPORT)
+    page.goto(dashboard + "search")
+    settle(page)
+    page.get_by_role("textbox", name="Search insights and transcripts").fill(QUERY)
+    page.keyboard.press("Enter")
+    page.get_by_text("result(s) for").wait_for(timeout=PAGE_TIMEOUT_MS)
+    settle(page)
+    # Filter to the podcast whose audio is on the web.
+    page.locator('[data-testid="stMultiSelect"]').filter(has_text="Podcasts").click()
+    page.keyboard.type(WEB_FEED_TITLE)
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    settle(page)
+    page.wait_for_function(ONLY_FROM, arg=WEB_FEED_TITLE, timeout=PAGE_TIMEOUT_MS)  # the filter applied
+    settle(page)
+    assert page.get_by_text("Public Domain Speech Clips").count() == 0  # the same speech, filtered out
+    assert page.locator('[data-testid="stMarkdownContainer"] span').filter(has_text=re.compile("^country$")).count()
+    play = page.get_by_role("button", name=re.compile(r"^Play from \d+:\d\d$")).first
+    stamp = play.inner_text().split()[-1]
+    play.click()
+    audio = page.locator("audio")
+    audio.wait_for(timeout=PAGE_TIMEOUT_MS)
+    settle(page)
+    assert audio.get_attribute("src") == web_audio_feed  # the browser fetches it from the web, not the server
+    minutes, seconds = stamp.split(":")
+    page.wait_for_function("s => document.querySelector('audio').currentTime === s",
+                           arg=int(minutes) * 60 + int(seconds), timeout=PAGE_TIMEOUT_MS)
+    page.screenshot(path=str(shots / "search.png"))
 
-    shots = README_SCREENSHOTS if RETAKE_README_SCREENSHOTS else tmp_path / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport=VIEWPORT)
-            page.goto(dashboard + "search")
-            _settle(page)
-            page.get_by_role("textbox", name="Search insights and transcripts").fill(QUERY)
-            page.keyboard.press("Enter")
-            page.get_by_text("result(s) for").wait_for(timeout=PAGE_TIMEOUT_MS)
-            _settle(page)
-            # Filter to the podcast whose audio is on the web.
-            page.locator('[data-testid="stMultiSelect"]').filter(has_text="Podcasts").click()
-            page.keyboard.type(WEB_FEED_TITLE)
-            page.keyboard.press("Enter")
-            page.keyboard.press("Escape")
-            _settle(page)
-            page.wait_for_function(ONLY_FROM, arg=WEB_FEED_TITLE, timeout=PAGE_TIMEOUT_MS)  # the filter applied
-            _settle(page)
-            assert page.get_by_text("Public Domain Speech Clips").count() == 0  # the same speech, filtered out
-            assert page.locator('[data-testid="stMarkdownContainer"] span').filter(has_text=re.compile("^country$")).count()
-            play = page.get_by_role("button", name=re.compile(r"^Play from \d+:\d\d$")).first
-            stamp = play.inner_text().split()[-1]
-            play.click()
-            audio = page.locator("audio")
-            audio.wait_for(timeout=PAGE_TIMEOUT_MS)
-            _settle(page)
-            assert audio.get_attribute("src") == web_audio_feed  # the browser fetches it from the web, not the server
-            minutes, seconds = stamp.split(":")
-            page.wait_for_function("s => document.querySelector('audio').currentTime === s",
-                                   arg=int(minutes) * 60 + int(seconds), timeout=PAGE_TIMEOUT_MS)
-            page.screenshot(path=str(shots / "search.png"))
-
-            page.goto(dashboard + "explore")
-            page.get_by_text("Topics over time").wait_for(timeout=PAGE_TIMEOUT_MS)
-            _settle(page)
-            store = open_store(str(app_db))
-            renamed = topic_list(store)[0]  # the first in the form's list, the largest topic
-            page.get_by_text("Rename or merge topics").click()
-            page.get_by_label("New name").fill(NEW_NAME)
-            page.get_by_role("button", name="Rename").click()
-            page.get_by_text(f"Renamed the topic to “{NEW_NAME}”").wait_for(timeout=PAGE_TIMEOUT_MS)
-            _settle(page)
-            recluster = page.get_by_role("button", name="Re-cluster topics now")
-            if not recluster.is_visible():
-                page.get_by_text("Rename or merge topics").click()
-            recluster.click()
-            page.get_by_text("Re-clustering finished").wait_for(timeout=JOB_TIMEOUT_MS)
-            _settle(page)
-            page.locator(".legendtext").filter(has_text=NEW_NAME).first.wait_for(timeout=PAGE_TIMEOUT_MS)
-            page.goto(dashboard + "explore")  # a fresh visit: the name is in the stored topics, not only this session
-            page.get_by_text("Topics over time").wait_for(timeout=PAGE_TIMEOUT_MS)
-            _settle(page)
-            page.locator(".legendtext").filter(has_text=NEW_NAME).first.wait_for(timeout=PAGE_TIMEOUT_MS)
-            page.screenshot(path=str(shots / "explore.png"))
-        finally:
-            browser.close()
+    page.goto(dashboard + "explore")
+    page.get_by_text("Topics over time").wait_for(timeout=PAGE_TIMEOUT_MS)
+    settle(page)
+    store = open_store(str(app_db))
+    renamed = topic_list(store)[0]  # the first in the form's list, the largest topic
+    page.get_by_text("Rename or merge topics", exact=True).click()
+    sign_in(page)  # renaming is an editor's change
+    if not page.get_by_label("New name").is_visible():
+        page.get_by_text("Rename or merge topics", exact=True).click()
+    page.get_by_label("New name").fill(NEW_NAME)
+    page.get_by_role("button", name="Rename").click()
+    page.get_by_text(f"Renamed the topic to “{NEW_NAME}”").wait_for(timeout=PAGE_TIMEOUT_MS)
+    settle(page)
+    recluster = page.get_by_role("button", name="Re-cluster topics now")
+    if not recluster.is_visible():
+        page.get_by_text("Rename or merge topics", exact=True).click()
+    recluster.click()
+    page.get_by_text("Re-clustering finished").wait_for(timeout=JOB_TIMEOUT_MS)
+    settle(page)
+    page.locator(".legendtext").filter(has_text=NEW_NAME).first.wait_for(timeout=PAGE_TIMEOUT_MS)
+    page.goto(dashboard + "explore")  # a fresh visit: the name is in the stored topics, not only this session
+    page.get_by_text("Topics over time").wait_for(timeout=PAGE_TIMEOUT_MS)
+    settle(page)
+    page.locator(".legendtext").filter(has_text=NEW_NAME).first.wait_for(timeout=PAGE_TIMEOUT_MS)
+    page.screenshot(path=str(shots / "explore.png"))
     after = {t["topic_id"]: t for t in topic_list(store)}
     assert after[renamed["topic_id"]]["label"] == NEW_NAME and after[renamed["topic_id"]]["label_source"] == "editor"
