@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Sequence
+import random
+import time
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from hashlib import sha1
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import lancedb
 import numpy as np
@@ -37,6 +39,8 @@ STRS = pa.list_(pa.string())
 # Lance checks concurrent merge_inserts for clashing keys only on a column marked as the primary key (without it
 # two writers racing to insert the same key both succeed); the column must then be non-nullable.
 PRIMARY_KEY = {b"lance-schema:unenforced-primary-key": b"true"}
+T = TypeVar("T")
+COMMIT_ATTEMPTS = 6  # merges tried when many writers conflict (each try is Lance's own 20 quick retries)
 
 SCHEMAS: dict[str, pa.Schema] = {
     "feeds": pa.schema(
@@ -235,10 +239,14 @@ class Store:
         schema = tbl.schema
         full = [{f.name: row.get(f.name) for f in schema} for row in rows]
         data = pa.Table.from_pylist(full, schema=schema)
-        builder = tbl.merge_insert(KEYS[name])
-        if not insert_only:
-            builder = builder.when_matched_update_all(where=update_where)
-        return int(builder.when_not_matched_insert_all().execute(data).num_inserted_rows)
+
+        def merge() -> int:
+            builder = tbl.merge_insert(KEYS[name])
+            if not insert_only:
+                builder = builder.when_matched_update_all(where=update_where)
+            return int(builder.when_not_matched_insert_all().execute(data).num_inserted_rows)
+
+        return _committed(merge, name)
 
     def update(self, name: str, key: str, values: dict[str, Any]) -> None:
         """Set some columns of the row whose key is `key`."""
@@ -252,7 +260,7 @@ class Store:
         cols = list(rows[0].keys())
         schema = pa.schema([tbl.schema.field(c) for c in cols])
         data = pa.Table.from_pylist(rows, schema=schema)
-        tbl.merge_insert(KEYS[name]).when_matched_update_all(where=where).execute(data)
+        _committed(lambda: tbl.merge_insert(KEYS[name]).when_matched_update_all(where=where).execute(data), name)
 
     def update_where(self, name: str, where: str, values: dict[str, Any]) -> None:
         """Set columns on the rows matching an SQL filter (for a few rows of a large table, far cheaper than a merge)."""
@@ -393,6 +401,27 @@ class Store:
             tbl = self.table(name, create=False)
             if tbl is not None:
                 tbl.optimize(cleanup_older_than=timedelta(days=1))
+
+
+def _committed(write: Callable[[], T], table: str) -> T:
+    """Run a merge, again after a pause when Lance gave up on a commit conflict (its own retries spent).
+
+    A merge that failed to commit changed nothing, so running it again is safe: against the newer version an
+    insert-if-absent finds the other writer's key and inserts nothing, which is how a racing writer learns it lost.
+    """
+    attempt = 1
+    while True:
+        try:
+            return write()
+        except RuntimeError as exc:
+            if "Commit conflict" not in str(exc):
+                raise
+            if attempt == COMMIT_ATTEMPTS:
+                raise StoreError(f"Too many writers changed the {table} table at once and this change could not be "
+                                 f"saved after {attempt} tries. Nothing was changed; try again.") from exc
+        log.info("Commit conflict on %s (try %d of %d); trying again", table, attempt, COMMIT_ATTEMPTS)
+        time.sleep(random.uniform(0.01, 0.05) * 2**attempt)
+        attempt += 1
 
 
 def _declare_key(schema: pa.Schema, key: str) -> pa.Schema:

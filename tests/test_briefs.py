@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import re
 import threading
+import traceback
 from pathlib import Path
 
 import lancedb
@@ -180,16 +181,24 @@ def _race(store_path: str, date: str, who: str, pool: list[str], start: object, 
     """One editor: each round, together with the other, read the current version and save, publish a list, or publish.
 
     A refused change is reloaded and made again, as an editor would. Reports (round, won the first try, version,
-    the note and items it sent, or None for a plain publish of whatever was current).
+    the note and items it sent, or None for a plain publish of whatever was current); an error is reported as
+    ("error", traceback) and releases the other editor from the barrier, so the test fails instead of hanging.
     """
-    store = Store(store_path)
+    try:
+        _race_rounds(Store(store_path), date, who, pool, start, results)
+    except BaseException:
+        results.put(("error", traceback.format_exc()))
+        start.abort()
+
+
+def _race_rounds(store: Store, date: str, who: str, pool: list[str], start: object, results: object) -> None:
     for n in range(RACE_ROUNDS):
         note = f"{who} change {n}"
         items = [pool[(n + k + (who == "ben")) % len(pool)] for k in range(3)]
         first = True
         while True:
             if first:
-                start.wait()  # both editors read the same version and press their button together
+                start.wait(timeout=300)  # both editors read the same version and press their button together
             current = get_brief(store, date)
             expected = current["version"] if current else None
             try:
@@ -213,14 +222,20 @@ def test_two_editors_racing_lose_no_change_and_only_one_of_two_publishes_wins(en
         import queue
 
         start, results = threading.Barrier(2), queue.Queue()
-        workers = [threading.Thread(target=_race, args=(*args, who, pool, start, results)) for who in ("ana", "ben")]
+        workers = [threading.Thread(target=_race, args=(*args, who, pool, start, results), daemon=True)
+                   for who in ("ana", "ben")]
     else:
         context = multiprocessing.get_context("spawn")
         start, results = context.Barrier(2), context.Queue()
-        workers = [context.Process(target=_race, args=(*args, who, pool, start, results)) for who in ("ana", "ben")]
+        workers = [context.Process(target=_race, args=(*args, who, pool, start, results), daemon=True)
+                   for who in ("ana", "ben")]
     for worker in workers:
         worker.start()
-    reports = [results.get(timeout=600) for _ in range(2 * RACE_ROUNDS)]
+    reports: list[tuple] = []
+    while len(reports) < 2 * RACE_ROUNDS:
+        report = results.get(timeout=300)
+        assert report[0] != "error", report[1]
+        reports.append(report)
     for worker in workers:
         worker.join(timeout=60)
 
