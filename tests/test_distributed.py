@@ -123,7 +123,7 @@ def test_an_episode_whose_worker_always_dies_is_recorded_as_failed_and_retried_l
     feed = [str(SAMPLE_FEEDS / "speech-clips.xml")]  # two episodes, both transcribed by Whisper on the workers
     reports: list[IngestReport] = []
     run = threading.Thread(target=lambda: reports.append(
-        ingest(store, feeds=feed, settings=settings, executor=distributed.run_on_ray)))
+        ingest(store, feeds=feed, settings=settings, executor=distributed.run_on_ray)), daemon=True)
     run.start()
     killed = _kill_a_running_task(run)
     run.join(timeout=600)
