@@ -14,6 +14,7 @@ from ..config import Settings, get_settings
 from ..models import ExtractedInsight, Transcript
 from .features import QUESTION, Scored, lead_penalty, score_sentences, tail_penalty
 from .gates import GARBLED, EpisodeContext, gate_reasons, sentence_confidences
+from .sections import sections
 from .sentences import split_sentences
 from .textquality import is_garbled
 
@@ -39,25 +40,33 @@ def extract_extractive(transcript: Transcript, *, settings: Settings | None = No
     scored = score_sentences(sentences, gate_reasons(sentences, context), context)
     confidences, typical = sentence_confidences(sentences, transcript.segments)
     wanted = insight_count(transcript.duration_s, settings)
+    section_of = sections([s.content for s in scored], wanted)
+    candidates = [p for p in sorted(_passages(scored), key=lambda p: (-p[0], p[1])) if p[0] >= MIN_SCORE]
     chosen: list[tuple[float, list[Scored], str | None]] = []
-    kept = flagged = 0
     taken: set[int] = set()
-    for score, start, stop in sorted(_passages(scored), key=lambda p: (-p[0], p[1])):
-        if score < MIN_SCORE or (kept >= wanted and flagged >= MAX_FLAGGED):
-            break
-        passage = scored[start:stop]
-        content = _content(passage)
-        if set(range(start - 1, stop + 1)) & taken or any(_jaccard(content, _content(p)) > MAX_OVERLAP
-                                                           for _, p, _ in chosen):
-            continue
-        gate = passage[0].gate or (GARBLED if is_garbled(" ".join(s.sentence.text for s in passage),
-                                                          _mean(confidences[start:stop]), typical) else None)
-        if (gate is None and kept >= wanted) or (gate is not None and flagged >= MAX_FLAGGED):
-            continue
-        kept += gate is None
-        flagged += gate is not None
-        taken.update(range(start, stop))
-        chosen.append((score, passage, gate))
+    covered: set[int] = set()  # sections that already gave an insight
+    for spread in (True, False):  # first the best passage of each topical section, then the best of the rest
+        for score, start, stop in candidates:
+            kept = sum(gate is None for *_, gate in chosen)
+            if kept >= wanted and len(chosen) - kept >= MAX_FLAGGED:
+                break
+            if spread and section_of[start] in covered:
+                continue
+            passage = scored[start:stop]
+            content = _content(passage)
+            if set(range(start - 1, stop + 1)) & taken or any(_jaccard(content, _content(p)) > MAX_OVERLAP
+                                                               for _, p, _ in chosen):
+                continue
+            gate = passage[0].gate or (GARBLED if is_garbled(" ".join(s.sentence.text for s in passage),
+                                                              _mean(confidences[start:stop]), typical) else None)
+            if (gate is None and kept >= wanted) or (gate is not None and len(chosen) - kept >= MAX_FLAGGED):
+                continue
+            if gate is None:
+                covered.add(section_of[start])
+            taken.update(range(start, stop))
+            chosen.append((score, passage, gate))
+    kept = sum(gate is None for *_, gate in chosen)
+    flagged = len(chosen) - kept
     log.info("Extracted %d of %d wanted insights (and %d flagged) from %d sentences", kept, wanted, flagged,
              len(sentences))
     chosen.sort(key=lambda c: c[1][0].sentence.start_s)
