@@ -26,6 +26,7 @@ MIN_WORDS, MAX_WORDS = 14, 80  # of a whole insight, after cleaning (the issue: 
 SWEET_WORDS = (25, 65)
 MIN_SCORE = 0.45  # below this a passage is not worth a reader's time, however few insights that leaves
 MAX_OVERLAP = 0.4  # content-word Jaccard above which two insights say the same thing
+MIN_INSIGHTS = 5  # a short episode still offers five candidates (when it has them): one weak slot can hide its best point
 MAX_FLAGGED = 3  # gated passages kept (flagged, never picked) so an editor sees what was held back and why
 
 
@@ -86,8 +87,8 @@ def _insight(score: float, passage: list[Scored], gate: str | None) -> Extracted
 
 
 def insight_count(duration_s: float, settings: Settings) -> int:
-    """How many insights an episode of this length should yield (about one per five minutes, within bounds)."""
-    count = round(duration_s / 60 * settings.podbrief_insights_per_min)
+    """How many insights an episode of this length should yield (per minute, at least MIN_INSIGHTS, within bounds)."""
+    count = max(round(duration_s / 60 * settings.podbrief_insights_per_min), MIN_INSIGHTS)
     return max(settings.podbrief_insights_min, min(settings.podbrief_insights_max, count))
 
 
