@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pipeline.config import Settings
 from pipeline.insights.extractive import extract_extractive
+from pipeline.insights.gates import INTRO_FLAG, gate_reasons
 from pipeline.insights.sections import sections
+from pipeline.insights.sentences import split_sentences
 from pipeline.models import Segment, Transcript
 
 COFFEE = ["coffee", "beans", "roast", "grinder", "espresso", "crema", "barista", "arabica"]
@@ -52,3 +54,16 @@ def test_picks_spread_across_topical_sections():
 
     assert len(picks) == 2
     assert sorted(i.start_s >= 30 * 12 for i in picks) == [False, True]  # one from each half
+
+
+def test_a_self_introduction_mid_episode_is_flagged_intro_never_picked():
+    intro = ("Guest", "I'm Maria Lopez, and I run a 40 person robotics company in Lisbon that builds warehouse robots "
+                      "for 300 customers across 12 countries.")
+    lines = [*_statements(COFFEE, 20, strong=False), intro, *_statements(ROCKETS, 20, strong=False)]
+
+    transcript = _transcript(lines)
+
+    sentences = split_sentences(transcript)
+    reasons = gate_reasons(sentences)
+    assert [reasons[i] for i, s in enumerate(sentences) if "Maria" in s.text] == [INTRO_FLAG]
+    assert all(i.flags for i in extract_extractive(transcript, settings=Settings()) if "Maria" in i.quote)
