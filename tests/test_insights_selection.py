@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pipeline.config import Settings
 from pipeline.insights.extractive import extract_extractive
-from pipeline.insights.gates import INTRO_FLAG, gate_reasons
+from pipeline.insights.gates import INTRO_FLAG, EpisodeContext, gate_reasons
 from pipeline.insights.sections import sections
 from pipeline.insights.sentences import split_sentences
 from pipeline.models import Segment, Transcript
@@ -67,3 +67,15 @@ def test_a_self_introduction_mid_episode_is_flagged_intro_never_picked():
     reasons = gate_reasons(sentences)
     assert [reasons[i] for i, s in enumerate(sentences) if "Maria" in s.text] == [INTRO_FLAG]
     assert all(i.flags for i in extract_extractive(transcript, settings=Settings()) if "Maria" in i.quote)
+
+
+def test_the_passage_nearest_the_title_ranks_first():
+    one = Settings(podbrief_insights_per_min=0.5, podbrief_insights_min=1, podbrief_insights_max=1)
+    transcript = _transcript(_statements(COFFEE, 15, strong=True) + _statements(ROCKETS, 15, strong=True))
+
+    def best(title: str) -> str:
+        (pick,) = [i for i in extract_extractive(transcript, settings=one, context=EpisodeContext(title)) if not i.flags]
+        return pick.quote
+
+    assert any(w in best("What makes a great espresso at home") for w in COFFEE)
+    assert any(w in best("How rockets reach orbit") for w in ROCKETS)

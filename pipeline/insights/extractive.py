@@ -14,6 +14,7 @@ from ..config import Settings, get_settings
 from ..models import ExtractedInsight, Transcript
 from .features import QUESTION, Scored, lead_penalty, score_sentences, tail_penalty
 from .gates import GARBLED, EpisodeContext, gate_reasons, sentence_confidences
+from .relevance import title_relevance
 from .sections import sections
 from .sentences import split_sentences
 from .textquality import is_garbled
@@ -26,6 +27,8 @@ MIN_WORDS, MAX_WORDS = 14, 80  # of a whole insight, after cleaning (the issue: 
 SWEET_WORDS = (25, 65)
 MIN_SCORE = 0.45  # below this a passage is not worth a reader's time, however few insights that leaves
 MAX_OVERLAP = 0.4  # content-word Jaccard above which two insights say the same thing
+TITLE_CANDIDATES = 40  # the best passages re-weighed by closeness to the title (25: 12/30 found; 40 and 80: 13/30)
+TITLE_WEIGHT = 0.25  # recall@10 on the dev references: 12/30 without, 13/30 at 0.2 and 0.3, 12/30 at 0.1 and 0.5
 MIN_INSIGHTS = 5  # a short episode still offers five candidates (when it has them): one weak slot can hide its best point
 MAX_FLAGGED = 3  # gated passages kept (flagged, never picked) so an editor sees what was held back and why
 
@@ -42,7 +45,8 @@ def extract_extractive(transcript: Transcript, *, settings: Settings | None = No
     confidences, typical = sentence_confidences(sentences, transcript.segments)
     wanted = insight_count(transcript.duration_s, settings)
     section_of = sections([s.content for s in scored], wanted)
-    candidates = [p for p in sorted(_passages(scored), key=lambda p: (-p[0], p[1])) if p[0] >= MIN_SCORE]
+    candidates = _toward_title(scored, [p for p in sorted(_passages(scored), key=lambda p: (-p[0], p[1]))
+                                        if p[0] >= MIN_SCORE], context)
     chosen: list[tuple[float, list[Scored], str | None]] = []
     taken: set[int] = set()
     covered: set[int] = set()  # sections that already gave an insight
@@ -72,6 +76,16 @@ def extract_extractive(transcript: Transcript, *, settings: Settings | None = No
              len(sentences))
     chosen.sort(key=lambda c: c[1][0].sentence.start_s)
     return [_insight(score, passage, gate) for score, passage, gate in chosen]
+
+
+def _toward_title(scored: list[Scored], candidates: list[tuple[float, int, int]],
+                  context: EpisodeContext) -> list[tuple[float, int, int]]:
+    """Candidates, best first, the best of them moved up or down by how close they are to the title and description."""
+    head = candidates[:TITLE_CANDIDATES]
+    about = title_relevance(f"{context.title} {context.description}",
+                            [" ".join(s.clean for s in scored[start:stop]) for _, start, stop in head])
+    moved = [(_clamp(score + TITLE_WEIGHT * float(r)), start, stop) for (score, start, stop), r in zip(head, about, strict=True)]
+    return sorted(moved + candidates[len(head):], key=lambda p: (-p[0], p[1]))
 
 
 def _insight(score: float, passage: list[Scored], gate: str | None) -> ExtractedInsight:
