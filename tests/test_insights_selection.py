@@ -79,3 +79,15 @@ def test_the_passage_nearest_the_title_ranks_first():
 
     assert any(w in best("What makes a great espresso at home") for w in COFFEE)
     assert any(w in best("How rockets reach orbit") for w in ROCKETS)
+
+
+def test_a_pick_that_would_open_on_a_pronoun_takes_in_the_sentence_it_refers_to():
+    turn = ("Expert", "Yeah, so we basically started landing the boosters and flying them again. This cuts the cost "
+                      "of each launch by 60 percent, because the booster is the most expensive part of the rocket and "
+                      "it now flies 20 times.")
+    lines = [*_statements(COFFEE, 12, strong=False), turn, *_statements(COFFEE, 12, strong=False)]
+
+    picks = [i for i in extract_extractive(_transcript(lines), settings=Settings()) if not i.flags]
+
+    (pick,) = [i for i in picks if "60 percent" in i.quote]
+    assert pick.quote.startswith("Yeah, so we basically started landing") and pick.text.startswith("We basically started landing")

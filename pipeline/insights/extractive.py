@@ -12,7 +12,7 @@ from itertools import pairwise
 
 from ..config import Settings, get_settings
 from ..models import ExtractedInsight, Transcript
-from .features import QUESTION, Scored, lead_penalty, score_sentences, tail_penalty
+from .features import BACKREF, QUESTION, SOFT_BACKREF, Scored, lead_penalty, score_sentences, tail_penalty
 from .gates import GARBLED, EpisodeContext, gate_reasons, sentence_confidences
 from .relevance import title_relevance
 from .sections import sections
@@ -123,7 +123,7 @@ def _passages(scored: list[Scored]) -> list[tuple[float, int, int]]:
     """Every run of 1-3 adjacent sentences of one speaker turn and one gate that could stand alone, with its score."""
     out = []
     for start, first in enumerate(scored):
-        if first.words < 4:
+        if first.words < 4 or _leans_back(scored, start):
             continue
         lead = lead_penalty(scored, start)
         for stop in range(start + 1, min(start + MAX_SENTENCES, len(scored)) + 1):
@@ -142,6 +142,14 @@ def _passages(scored: list[Scored]) -> list[tuple[float, int, int]]:
             score = info * _length_factor(words) - penalty - lead - tail_penalty(scored, stop)
             out.append((_clamp(score), start, stop))
     return out
+
+
+def _leans_back(scored: list[Scored], start: int) -> bool:
+    """True when a sentence opens on a pronoun or connective ("It", "That's why") while its speaker was already talking:
+    a passage starting there would not name its subject, so only the passages that take in what came before it count."""
+    first = scored[start]
+    return (start > 0 and scored[start - 1].sentence.turn == first.sentence.turn
+            and bool(BACKREF.match(first.clean) or SOFT_BACKREF.match(first.clean)))
 
 
 def _breaks_quotation(text: str) -> bool:
