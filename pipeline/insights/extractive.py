@@ -1,8 +1,10 @@
 """Offline extractive insights: pick, score and trim 1-3 real transcript sentences per insight.
 
-Sentences are scored by `features`, passages of 1-3 sentences of one speaker turn are built from them, and
-the best non-overlapping passages become insights. Passages in a sponsor read, self-promotion, an intro or
-outro, or garbled speech (`gates`) are never insights; the best few are kept as flagged insights instead.
+Sentences are scored by `features`, passages of 1-3 sentences of one speaker turn are built from them (none
+opening on a pronoun mid-turn), the best are re-weighed by closeness to the title (`relevance`), and the best
+non-overlapping ones become insights, the best of each topical section (`sections`) first. Passages in a sponsor
+read, self-promotion, an intro or outro, or garbled speech (`gates`) are never insights; the best few are kept as
+flagged insights instead.
 """
 
 from __future__ import annotations
