@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
@@ -29,14 +30,18 @@ from pipeline.insights.sentences import split_sentences  # noqa: E402
 from pipeline.store import Store  # noqa: E402
 
 TRANSCRIPT = ROOT / "data" / "samples" / "transcripts" / "go-time-339.vtt"
+TITLE = "Go Time #339: Kent Quirk and Christian Gabrielsson on whether Go still makes sense"  # as its feed gives it
 
 
 def _feed(folder: Path) -> Path:
+    """A one-episode feed next to a copy of the transcript (a local feed may only name files in its own folder)."""
+    transcript = folder / TRANSCRIPT.name
+    shutil.copyfile(TRANSCRIPT, transcript)
     feed = folder / "feed.xml"
     feed.write_text(
         "<rss xmlns:podcast='https://podcastindex.org/namespace/1.0'><channel><title>Bench</title><item>"
-        "<guid>hour</guid><title>An hour of Go Time</title><pubDate>Wed, 11 Feb 2026 10:00:00 +0000</pubDate>"
-        f"<podcast:transcript url='{TRANSCRIPT.as_uri()}' type='text/vtt'/></item></channel></rss>"
+        f"<guid>hour</guid><title>{TITLE}</title><pubDate>Wed, 11 Feb 2026 10:00:00 +0000</pubDate>"
+        f"<podcast:transcript url='{transcript.as_uri()}' type='text/vtt'/></item></channel></rss>"
     )
     return feed
 
@@ -66,7 +71,7 @@ def main() -> None:
     start = time.perf_counter()
     rounds = 0
     while time.perf_counter() - start < 3 or rounds < 3:
-        found = extract(transcript, extractor="extractive").insights
+        found = extract(transcript, extractor="extractive", title=TITLE).insights
         rounds += 1
     insights_per_s = rounds * len(found) / (time.perf_counter() - start)
 

@@ -104,9 +104,9 @@ def test_long_episodes_get_at_most_fifteen_insights():
 
 
 def test_count_scales_with_length_within_bounds():
-    assert [insight_count(minutes * 60, DEFAULT) for minutes in (1, 7.6, 12, 30, 180)] == [3, 4, 6, 15, 15]
+    assert [insight_count(minutes * 60, DEFAULT) for minutes in (1, 7.6, 12, 30, 180)] == [5, 5, 6, 15, 15]
     tight = Settings(podbrief_insights_per_min=0.5, podbrief_insights_min=1, podbrief_insights_max=4)
-    assert [insight_count(minutes * 60, tight) for minutes in (1, 4, 60)] == [1, 2, 4]
+    assert [insight_count(minutes * 60, tight) for minutes in (1, 4, 60)] == [4, 4, 4]  # the floor stays under the cap
 
 
 def test_extraction_is_deterministic():

@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 # words in the other (tests/test_dedup.py); different takeaways of one episode embed below 0.9 and share few words.
 SAME_VECTOR = 0.95
 SAME_WORDS = 0.8  # share of the shorter quote's distinct words found in the other
+# An episode most of whose insights are copies of one other episode's is that episode again (a syndicated copy with
+# its own title, a re-run): the few it picked differently, because its title or cuts differ, are not new either.
+COPY_SHARE = 0.5
+MIN_COPIES = 2  # one shared quote (a clip, a quotation) does not make an episode a copy
 _NOT_WORD = re.compile(r"[^\w]+")
 
 
@@ -32,7 +36,8 @@ def same_quote_key(quote: str) -> str:
 
 def merge_copies(store: Store, episode_id: str, rows: list[dict]) -> list[dict]:
     """The rows to store for this episode: all but copies of insights stored from other episodes, on which this
-    episode is noted instead; rows that replace this episode's earlier ones keep the episodes they were also on."""
+    episode is noted instead (none when most are copies of one episode's: it is that episode again); rows that
+    replace this episode's earlier ones keep the episodes they were also on."""
     if not rows or store.count("insights") == 0:
         return rows
     earlier = {r["insight_id"]: r["also_on"] for r in store.rows("insights", sql_eq("episode_id", episode_id),
@@ -41,25 +46,36 @@ def merge_copies(store: Store, episode_id: str, rows: list[dict]) -> list[dict]:
         row["also_on"] = list(earlier.get(row["insight_id"]) or row.get("also_on") or [])
     fresh: list[dict] = []
     also: dict[str, list[str]] = {}
+    sources: list[str] = []
     for row in rows:
         original = _stored_copy(store, episode_id, row)
         if original is None:
             fresh.append(row)
             continue
+        if not row.get("flags"):  # a sponsor read every episode of a show carries makes no episode a copy
+            sources.append(original["episode_id"])
         listed = also.setdefault(original["insight_id"], list(original["also_on"] or []))
         if episode_id not in listed:
             listed.append(episode_id)
+    source = max(set(sources), key=sources.count) if sources else None
+    shared = sources.count(source) if source else 0
+    copy = shared >= max(MIN_COPIES, COPY_SHARE * sum(not r.get("flags") for r in rows))
+    if copy:  # the whole episode is said on the source, so every insight of the source is also on it
+        for stored in store.rows("insights", sql_eq("episode_id", source), columns=["insight_id", "also_on"]):
+            listed = also.setdefault(stored["insight_id"], list(stored["also_on"] or []))
+            if episode_id not in listed:
+                listed.append(episode_id)
     if also:
         store.update_many("insights", [{"insight_id": i, "also_on": eps} for i, eps in also.items()])
-        log.info("Episode %s: %d insight(s) already stored from another episode; noted there as also on it",
-                 episode_id, len(rows) - len(fresh))
-    return fresh
+        log.info("Episode %s: %d insight(s) already stored from another episode%s; noted there as also on it",
+                 episode_id, len(rows) - len(fresh), f" (it is a copy of {source})" if copy else "")
+    return [] if copy else fresh
 
 
 def _stored_copy(store: Store, episode_id: str, row: dict) -> dict | None:
     """The stored insight of another episode that says the same as `row`, if any."""
     others = f"NOT {sql_eq('episode_id', episode_id)}"
-    columns = ["insight_id", "quote", "also_on"]
+    columns = ["insight_id", "episode_id", "quote", "also_on"]
     for hit in store.vector_search(np.asarray(row["vector"], dtype=np.float32), where=others, limit=3, columns=columns):
         if 1.0 - hit["_distance"] >= SAME_VECTOR or _shared_words(hit["quote"] or "", row["quote"]) >= SAME_WORDS:
             return hit

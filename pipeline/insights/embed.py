@@ -56,6 +56,11 @@ def embed(texts: list[str], *, settings: Settings | None = None, progress: Progr
     return _normalise(vectors)
 
 
+def embed_bundled(texts: list[str]) -> np.ndarray:
+    """Embed texts with the bundled model whatever the settings say: offline scoring must not call an endpoint."""
+    return _normalise(_embed_bundled(texts, None)) if texts else np.zeros((0, BUNDLED_DIM), dtype=np.float32)
+
+
 def _normalise(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)

@@ -45,6 +45,11 @@ OUTRO = re.compile(r"\b(?:(?:thanks|thank you)(?: so much| again)?,? (?:\w+,? )?
                    r"show notes|newsletter|on the socials|drop us|let us know|find (?:us|you|me) (?:on|at)|"
                    r"been a (?:pleasure|lot of fun|blast)|delighted|take care|goodbye|bye)\b", re.I)
 
+SELF_INTRO = re.compile(  # wherever it is said, not only at the edges; "I'm <Name>, I run ..." needs the name's capital
+    r"(?i:\b(?:my name is|i'm your (?:co-?)?host|you're listening to|"
+    r"welcome (?:back )?to (?:the show|the podcast|another episode|episode|this episode))\b)"
+    r"|\b[Ii]'m [A-Z][a-z]+(?: [A-Z][a-z]+)?,? (?:and )?[Ii](?:'m| am| run| lead| work| founded| co-?founded| started)\b")
+
 
 @dataclass(frozen=True)
 class EpisodeContext:
@@ -77,7 +82,9 @@ def gate_reasons(sentences: list[Sentence], context: EpisodeContext | None = Non
     names = (context or EpisodeContext()).own_names()
     for i, s in enumerate(sentences):
         lower = s.spoken.lower()
-        if reasons[i] is None and (len(HOUSEKEEPING.findall(s.spoken)) > 1
+        if reasons[i] is None and SELF_INTRO.search(s.spoken):
+            reasons[i] = INTRO_FLAG
+        elif reasons[i] is None and (len(HOUSEKEEPING.findall(s.spoken)) > 1
                                    or (HOUSEKEEPING.search(s.spoken) and any(n in lower for n in names))):
             reasons[i] = PROMOTION
     for i in _ad_reads(sentences) | {i for i, s in enumerate(sentences) if AD_STRONG.search(s.spoken)}:

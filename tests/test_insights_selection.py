@@ -1,0 +1,93 @@
+"""How the extractive method chooses among candidate passages: topical sections, self-contained openings, gates."""
+
+from __future__ import annotations
+
+from pipeline.config import Settings
+from pipeline.insights.extractive import extract_extractive
+from pipeline.insights.gates import INTRO_FLAG, EpisodeContext, gate_reasons
+from pipeline.insights.sections import sections
+from pipeline.insights.sentences import split_sentences
+from pipeline.models import Segment, Transcript
+
+COFFEE = ["coffee", "beans", "roast", "grinder", "espresso", "crema", "barista", "arabica"]
+ROCKETS = ["rocket", "orbit", "launch", "booster", "payload", "thrust", "capsule", "engine"]
+
+
+def _topic(words: list[str], n: int) -> list[frozenset[str]]:
+    return [frozenset({words[i % len(words)], words[(i + 3) % len(words)], f"filler{i}"}) for i in range(n)]
+
+
+def test_sections_cut_where_the_vocabulary_changes():
+    contents = _topic(COFFEE, 30) + _topic(ROCKETS, 30)
+
+    assert sections(contents, 2) == [0] * 30 + [1] * 30
+
+
+def test_one_section_when_one_is_asked_for_or_the_episode_is_short():
+    assert sections(_topic(COFFEE, 60), 1) == [0] * 60
+    assert sections(_topic(COFFEE, 10) + _topic(ROCKETS, 10), 2) == [0] * 20
+
+
+def _transcript(lines: list[tuple[str, str]], seconds: float = 12.0) -> Transcript:
+    return Transcript([Segment(i * seconds, (i + 1) * seconds, text, speaker) for i, (speaker, text) in enumerate(lines)],
+                      "publisher", "vtt")
+
+
+def _statements(words: list[str], n: int, strong: bool) -> list[tuple[str, str]]:
+    out = []
+    for i in range(n):
+        a, b, c = words[i % 8], words[(i + 3) % 8], words[(i + 5) % 8]
+        if strong:
+            text = (f"The {a} matters more than the {b}, because {30 + i} percent of the {c} quality comes from "
+                    f"the {a} in the first {2 + i % 5} minutes.")
+        else:
+            text = f"A good {a} tends to make the {b} better, and the {c} follows from how the {a} is handled."
+        out.append(("Guest", text))
+    return out
+
+
+def test_picks_spread_across_topical_sections():
+    two = Settings(podbrief_insights_per_min=0.5, podbrief_insights_min=2, podbrief_insights_max=2)
+    coffee, rockets = _statements(COFFEE, 30, strong=True), _statements(ROCKETS, 30, strong=False)
+
+    picks = [i for i in extract_extractive(_transcript(coffee + rockets), settings=two) if not i.flags]
+
+    assert len(picks) == 2
+    assert sorted(i.start_s >= 30 * 12 for i in picks) == [False, True]  # one from each half
+
+
+def test_a_self_introduction_mid_episode_is_flagged_intro_never_picked():
+    intro = ("Guest", "I'm Maria Lopez, and I run a 40 person robotics company in Lisbon that builds warehouse robots "
+                      "for 300 customers across 12 countries.")
+    lines = [*_statements(COFFEE, 20, strong=False), intro, *_statements(ROCKETS, 20, strong=False)]
+
+    transcript = _transcript(lines)
+
+    sentences = split_sentences(transcript)
+    reasons = gate_reasons(sentences)
+    assert [reasons[i] for i, s in enumerate(sentences) if "Maria" in s.text] == [INTRO_FLAG]
+    assert all(i.flags for i in extract_extractive(transcript, settings=Settings()) if "Maria" in i.quote)
+
+
+def test_the_passage_nearest_the_title_ranks_first():
+    one = Settings(podbrief_insights_per_min=0.5, podbrief_insights_min=1, podbrief_insights_max=1)
+    transcript = _transcript(_statements(COFFEE, 15, strong=True) + _statements(ROCKETS, 15, strong=True))
+
+    def best(title: str) -> str:
+        (pick,) = [i for i in extract_extractive(transcript, settings=one, context=EpisodeContext(title)) if not i.flags]
+        return pick.quote
+
+    assert any(w in best("What makes a great espresso at home") for w in COFFEE)
+    assert any(w in best("How rockets reach orbit") for w in ROCKETS)
+
+
+def test_a_pick_that_would_open_on_a_pronoun_takes_in_the_sentence_it_refers_to():
+    turn = ("Expert", "Yeah, so we basically started landing the boosters and flying them again. This cuts the cost "
+                      "of each launch by 60 percent, because the booster is the most expensive part of the rocket and "
+                      "it now flies 20 times.")
+    lines = [*_statements(COFFEE, 12, strong=False), turn, *_statements(COFFEE, 12, strong=False)]
+
+    picks = [i for i in extract_extractive(_transcript(lines), settings=Settings()) if not i.flags]
+
+    (pick,) = [i for i in picks if "60 percent" in i.quote]
+    assert pick.quote.startswith("Yeah, so we basically started landing") and pick.text.startswith("We basically started landing")
