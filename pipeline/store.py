@@ -1,9 +1,11 @@
 """The LanceDB store: the only module that imports lancedb.
 
-Tables (see DESIGN.md): feeds, episodes, segments, insights, topics, brief_versions (the editors' briefs,
-one row per saved version; see pipeline/engine/versions.py), weight_presets, readers, outbox, feedback, meta
-(embedding model and dimension) and leases (the ingestion lease on an object store). Rows are plain dicts; every
-write is an upsert or an insert-if-absent keyed by a stable id, so re-running any stage duplicates nothing.
+Tables (see DESIGN.md): feeds, episodes, segments, insights, insight_topics (each insight's topic and map position,
+kept out of the insights rows so that re-clustering never rewrites what the vector index covers), topics,
+brief_versions (the editors' briefs, one row per saved version; see pipeline/engine/versions.py), weight_presets,
+readers, outbox, feedback, meta (embedding model and dimension) and leases (the ingestion lease on an object store).
+Rows are plain dicts; every write is an upsert or an insert-if-absent keyed by a stable id, so re-running any stage
+duplicates nothing.
 
 The store is a local folder or an object store URI (`s3://bucket/prefix`, also gs:// and az://). Each table
 declares its key as LanceDB's (unenforced) primary key, so two processes that merge the same new key at once
@@ -24,6 +26,7 @@ from typing import Any
 import lancedb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from lancedb.index import FTS, Bitmap, BTree, IvfHnswSq
 
 from .config import Settings, get_settings
@@ -64,6 +67,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("end_s", F64), ("text", STR), ("speaker", STR), ("confidence", F64),
         ]
     ),
+    "insight_topics": pa.schema([("insight_id", STR), ("topic_id", STR), ("x", F64), ("y", F64)]),
     "topics": pa.schema(
         [
             ("topic_id", STR), ("label", STR), ("keywords", STRS), ("size", I64), ("centroid", pa.list_(pa.float32())),
@@ -107,17 +111,22 @@ SCHEMAS: dict[str, pa.Schema] = {
 }
 KEYS = {
     "feeds": "feed_id", "episodes": "episode_id", "segments": "segment_id", "insights": "insight_id",
+    "insight_topics": "insight_id",
     "topics": "topic_id", "brief_versions": "brief_id", "weight_presets": "name", "readers": "email",
     "outbox": "outbox_id", "feedback": "feedback_id", "meta": "key", "leases": "name",
 }
 SCALAR_INDEXES = {
     "episodes": ["episode_id", "status", "feed_id"],
-    "insights": ["insight_id", "feed_id", "published", "topic_id", "episode_id"],
+    "insights": ["insight_id", "feed_id", "published", "episode_id"],
+    "insight_topics": ["insight_id", "topic_id"],
     "segments": ["episode_id"],
     "outbox": ["status", "date"],
 }
 BITMAP_COLUMNS = {"status", "feed_id", "topic_id"}  # few distinct values: bitmap; the rest: btree
 VECTOR_INDEX_MIN_ROWS = 20_000  # below this a flat scan is fast enough and an index not worth its build
+TOPIC_COLUMNS = ["topic_id", "x", "y"]  # in insight_topics; stores made before it kept them in insights
+LOOKUP_BY_ID = 2_000  # up to this many insights, topic columns are looked up by id; beyond, one scan
+MIGRATE_BLOCK = 100_000  # rows per merge when moving old topic columns out of insights
 
 
 def insights_schema(dim: int) -> pa.Schema:
@@ -126,7 +135,7 @@ def insights_schema(dim: int) -> pa.Schema:
         [
             ("insight_id", STR), ("episode_id", STR), ("feed_id", STR), ("published", STR), ("text", STR),
             ("quote", STR), ("start_s", F64), ("end_s", F64), ("extractor", STR), ("score", F64),
-            ("vector", pa.list_(pa.float32(), dim)), ("topic_id", STR), ("x", F64), ("y", F64), ("created_at", STR),
+            ("vector", pa.list_(pa.float32(), dim)), ("created_at", STR),
             ("headline", STR), ("flags", STRS), ("also_on", STRS),
         ]
     )
@@ -193,6 +202,8 @@ class Store:
             return self._tables[name]
         if name in self.db.list_tables().tables:
             tbl = self.db.open_table(name)
+            if name == "insights":
+                self._move_topic_columns(tbl)
             _add_missing_columns(tbl, SCHEMAS.get(name) or _insights_schema_of(tbl))
         elif not create:
             return None
@@ -216,12 +227,47 @@ class Store:
             query = query.select(list(columns))
         return query.limit(None).to_arrow().to_pylist()
 
+    def topics_of(self, where: str | None = None, *, columns: Sequence[str] = ("topic_id",)) -> pa.Table:
+        """insight_id and the given columns of the insight_topics rows matching an SQL filter (typed even when none)."""
+        table = self.arrow("insight_topics", where, columns=["insight_id", *columns])
+        if table.num_rows == 0:
+            fields = SCHEMAS["insight_topics"]
+            return pa.table({c: pa.array([], fields.field(c).type) for c in ["insight_id", *columns]})
+        return table
+
+    def with_topics(self, table: pa.Table, *, columns: Sequence[str] = ("topic_id",)) -> pa.Table:
+        """`table` (which has insight_id) with topic columns appended in its row order, null where unassigned."""
+        if table.num_rows == 0:
+            fields = SCHEMAS["insight_topics"]
+            return table.append_column(fields.field(columns[0]), pa.array([], fields.field(columns[0]).type)) \
+                if len(columns) == 1 else pa.table({**{c: table.column(c) for c in table.column_names},
+                                                     **{c: pa.array([], fields.field(c).type) for c in columns}})
+        ids = table.column("insight_id")
+        # A few rows: look them up by id; many: one scan of the narrow table beats a long IN list.
+        where = sql_in("insight_id", ids.to_pylist()) if table.num_rows <= LOOKUP_BY_ID else None
+        topics = self.topics_of(where, columns=columns)
+        positions = pc.index_in(ids, value_set=topics.column("insight_id"))
+        for column in columns:
+            table = table.append_column(column, topics.column(column).take(positions))
+        return table
+
+    def topic_ids_of(self, insight_ids: Iterable[str]) -> dict[str, str]:
+        """The topic of each of these insights that has one."""
+        ids = list(insight_ids)
+        table = self.topics_of(sql_in("insight_id", ids)) if ids else None
+        return dict(zip(*table.to_pydict().values(), strict=True)) if table is not None else {}
+
+    def topic_members(self, topic_ids: Iterable[str]) -> list[str]:
+        """The ids of the insights in the given topics."""
+        return self.topics_of(sql_in("topic_id", topic_ids), columns=()).column("insight_id").to_pylist()
+
     def count(self, name: str, where: str | None = None) -> int:
         """How many rows of a table match an SQL filter."""
         tbl = self.table(name, create=False)
         return 0 if tbl is None else tbl.count_rows(where)
 
-    def upsert(self, name: str, rows: list[dict], *, insert_only: bool = False, update_where: str | None = None) -> int:
+    def upsert(self, name: str, rows: list[dict] | pa.Table, *, insert_only: bool = False,
+               update_where: str | None = None) -> int:
         """Insert rows, updating those whose key exists (or leaving them alone with insert_only); returns how many went in.
 
         `update_where` updates a stored row only where it holds, e.g. `target.expires_at < '...'` (`target` is the
@@ -229,16 +275,20 @@ class Store:
         is marked PRIMARY_KEY, so of two writers inserting the same key at once exactly one gets it in: Lance retries
         the other's merge against the new version, where the key matches.
         """
-        if not rows:
+        if len(rows) == 0:
             return 0
         tbl = self.table(name)
-        schema = tbl.schema
-        full = [{f.name: row.get(f.name) for f in schema} for row in rows]
-        data = pa.Table.from_pylist(full, schema=schema)
+        data = _arrow_rows(rows, tbl.schema)
         builder = tbl.merge_insert(KEYS[name])
         if not insert_only:
             builder = builder.when_matched_update_all(where=update_where)
         return int(builder.when_not_matched_insert_all().execute(data).num_inserted_rows)
+
+    def replace_rows(self, name: str, data: pa.Table) -> None:
+        """Make a table hold exactly these rows, in one commit: matching keys updated, new ones added, the rest deleted."""
+        tbl = self.table(name)
+        (tbl.merge_insert(KEYS[name]).when_matched_update_all().when_not_matched_insert_all()
+         .when_not_matched_by_source_delete().execute(_arrow_rows(data, tbl.schema)))
 
     def update(self, name: str, key: str, values: dict[str, Any]) -> None:
         """Set some columns of the row whose key is `key`."""
@@ -265,6 +315,26 @@ class Store:
         tbl = self.table(name, create=False)
         if tbl is not None:
             tbl.delete(where)
+
+    def _move_topic_columns(self, insights: Any) -> None:
+        """Move the topic columns of a store made before insight_topics out of its insights table (idempotent).
+
+        Rows already in insight_topics win (they are newer); only then are the old columns and their index dropped,
+        a metadata change that leaves the vector index valid.
+        """
+        old = [c for c in TOPIC_COLUMNS if c in insights.schema.names]
+        if not old:
+            return
+        data = insights.search().where("topic_id IS NOT NULL").select(["insight_id", *old]).limit(None).to_arrow()
+        target = self.table("insight_topics")
+        data = data.select(["insight_id", *old]).cast(pa.schema([target.schema.field(c) for c in ["insight_id", *old]]))
+        for lo in range(0, data.num_rows, MIGRATE_BLOCK):
+            target.merge_insert("insight_id").when_not_matched_insert_all().execute(data.slice(lo, MIGRATE_BLOCK))
+        for idx in insights.list_indices():
+            if set(idx.columns) & set(old):
+                insights.drop_index(idx.name)
+        insights.drop_columns(old)
+        log.info("Moved %d insights' topics from the insights table to insight_topics", data.num_rows)
 
     # -- meta and vectors ---------------------------------------------------------------------------
     def meta(self, key: str) -> str | None:
@@ -393,6 +463,14 @@ class Store:
             tbl = self.table(name, create=False)
             if tbl is not None:
                 tbl.optimize(cleanup_older_than=timedelta(days=1))
+
+
+def _arrow_rows(rows: list[dict] | pa.Table, schema: pa.Schema) -> pa.Table:
+    """Rows (dicts or an Arrow table) as an Arrow table of exactly the table's schema; missing columns are null."""
+    if isinstance(rows, pa.Table):
+        columns = [rows.column(f.name) if f.name in rows.column_names else pa.nulls(rows.num_rows, f.type) for f in schema]
+        return pa.Table.from_arrays(columns, schema=schema)
+    return pa.Table.from_pylist([{f.name: row.get(f.name) for f in schema} for row in rows], schema=schema)
 
 
 def _declare_key(schema: pa.Schema, key: str) -> pa.Schema:

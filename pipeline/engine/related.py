@@ -24,7 +24,7 @@ RELATED_THRESHOLD = 0.68
 NEAR_DUPLICATE = 0.95  # above this, the "other" insight is the same text again (a syndicated copy), not a related one
 OVERFETCH = 3  # ask the index for more than needed, so ties at the cut are ordered by date, not by chance
 TIE_DECIMALS = 3  # similarities equal to this many decimals are ties, and the newest comes first
-COLUMNS = ["insight_id", "episode_id", "feed_id", "published", "text", "start_s", "end_s", "score", "topic_id"]
+COLUMNS = ["insight_id", "episode_id", "feed_id", "published", "text", "start_s", "end_s", "score"]
 
 
 def related(store: Store, insight_id: str, *, limit: int = RELATED_LIMIT,
@@ -55,4 +55,6 @@ def related_to_vector(store: Store, vector: np.ndarray, *, exclude_feed: str | N
     found.sort(key=lambda h: h["insight_id"])
     found.sort(key=lambda h: h["published"] or "", reverse=True)
     found.sort(key=lambda h: round(h["similarity"], TIE_DECIMALS), reverse=True)
-    return found[:limit]
+    found = found[:limit]
+    topic_of = store.topic_ids_of(h["insight_id"] for h in found)
+    return [{**h, "topic_id": topic_of.get(h["insight_id"])} for h in found]

@@ -1,17 +1,18 @@
-"""The score components of the daily ranking; each returns one value in [0, 1] per candidate (or None: not used)."""
+"""The score components of the daily ranking; each returns one value in [0, 1] per candidate (or None: not used).
+
+Pure functions over the candidates and RankInputs (rank_inputs.py): none of them opens the store.
+"""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..config import Settings
-from ..store import Store, matrix, sql_in
-from .versions import latest_per_date
+from ..store import matrix
 
 log = logging.getLogger(__name__)
 
@@ -33,19 +34,20 @@ def _max_similarity(vectors: np.ndarray, others: np.ndarray) -> np.ndarray:
     return np.clip(out, 0, 1)
 
 
-def novelty(store: Store, cand: dict, recent: pa.Table, date: str, start: datetime, history_days: int) -> np.ndarray:
-    """1 minus the closest match among earlier briefs' picks and the same topic's insights before the window."""
+def novelty(cand: dict, rows: pa.Table, start: datetime) -> np.ndarray:
+    """1 minus the closest match among earlier briefs' picks and the same topic's insights before the window.
+
+    `rows` is RankInputs.rows: its `picked_before` rows are the earlier picks, its in-range rows published before
+    `start` the history.
+    """
     vectors = cand["vector"]
     if len(vectors) == 0:
         return np.zeros(0, dtype=np.float32)
-    earlier = (start - timedelta(days=history_days)).strftime("%Y-%m-%d")
-    briefs = latest_per_date(store, f"date < '{date}' AND date >= '{earlier}'", columns=["insight_ids"])
-    picked = sorted({i for b in briefs for i in b["insight_ids"] or []})
     closest = np.zeros(len(vectors), dtype=np.float32)
-    if picked:
-        picked_vectors = matrix(store.arrow("insights", sql_in("insight_id", picked), columns=["vector"]).column("vector"))
-        closest = _max_similarity(vectors, picked_vectors)
-    history = recent.filter(pc.less(recent.column("published"), iso_prefix(start))) if recent.num_rows else recent
+    picked = rows.filter(rows.column("picked_before"))
+    if picked.num_rows:
+        closest = _max_similarity(vectors, matrix(picked.column("vector")))
+    history = rows.filter(pc.and_(rows.column("in_range"), pc.less(rows.column("published"), iso_prefix(start))))
     if history.num_rows == 0:
         return 1.0 - closest
     history_vectors = matrix(history.column("vector"))
@@ -72,13 +74,13 @@ def novelty(store: Store, cand: dict, recent: pa.Table, date: str, start: dateti
     return (1.0 - closest).astype(np.float32)
 
 
-def corroboration(cand: dict, recent: pa.Table, since: datetime, threshold: float, full: int) -> np.ndarray:
+def corroboration(cand: dict, rows: pa.Table, since: datetime, threshold: float, full: int) -> np.ndarray:
     """How many other podcasts said something similar since `since`, as a share of `full` (capped at 1)."""
     vectors = cand["vector"]
     counts = np.zeros(len(vectors), dtype=np.float32)
-    if len(vectors) == 0 or recent.num_rows == 0:
+    if len(vectors) == 0 or rows.num_rows == 0:
         return counts
-    window = recent.filter(pc.greater_equal(recent.column("published"), iso_prefix(since)))
+    window = rows.filter(pc.and_(rows.column("in_range"), pc.greater_equal(rows.column("published"), iso_prefix(since))))
     if window.num_rows == 0:
         return counts
     feeds = np.array(window.column("feed_id").to_pylist(), dtype=object)
@@ -104,38 +106,14 @@ def recency(cand: dict, start: datetime, end: datetime) -> np.ndarray:
     return np.clip(out, 0, 1)
 
 
-def podcast_weight(store: Store, cand: dict) -> np.ndarray:
+def podcast_weight(cand: dict, feed_weights: dict[str, float]) -> np.ndarray:
     """Each podcast's weight, scaled so that the largest weight (or 1, if larger) scores 1."""
-    rows = store.rows("feeds", columns=["feed_id", "weight"])
-    weights = {r["feed_id"]: 1.0 if r["weight"] is None else max(float(r["weight"]), 0.0) for r in rows}
-    top = max([1.0, *weights.values()])
-    return np.array([weights.get(f, 1.0) / top for f in cand["feed_id"]], dtype=np.float32)
+    top = max([1.0, *feed_weights.values()])
+    return np.array([feed_weights.get(f, 1.0) / top for f in cand["feed_id"]], dtype=np.float32)
 
 
-def interest(store: Store, cand: dict, interests: list[str], settings: Settings | None) -> np.ndarray | None:
-    """Closest cosine to the interest profile (topic ids, insight ids, or keywords); None without a profile."""
-    if not interests or len(cand["vector"]) == 0:
-        return None
-    profile = _profile(store, interests, settings)
-    if len(profile) == 0:
+def interest(cand: dict, profile: np.ndarray | None) -> np.ndarray | None:
+    """Closest cosine to the interest profile (unit vectors); None without a profile."""
+    if profile is None or len(profile) == 0 or len(cand["vector"]) == 0:
         return None
     return _max_similarity(cand["vector"], profile)
-
-
-def _profile(store: Store, interests: list[str], settings: Settings | None) -> np.ndarray:
-    from ..insights.embed import embed
-
-    topics = store.arrow("topics", sql_in("topic_id", interests), columns=["topic_id", "centroid"])
-    liked = store.arrow("insights", sql_in("insight_id", interests), columns=["insight_id", "vector"])
-    found = set(topics.column("topic_id").to_pylist() if topics.num_rows else [])
-    found |= set(liked.column("insight_id").to_pylist() if liked.num_rows else [])
-    keywords = [i for i in interests if i not in found and i.strip()]
-    parts = [matrix(topics.column("centroid"))] if topics.num_rows else []
-    if liked.num_rows:
-        parts.append(matrix(liked.column("vector")))
-    if keywords:
-        parts.append(embed(keywords, settings=settings))
-    if not parts:
-        return np.zeros((0, 0), np.float32)
-    vectors = np.vstack(parts).astype(np.float32)
-    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
