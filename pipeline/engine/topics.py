@@ -77,9 +77,10 @@ def topics(store: Store, *, rebuild: bool = False, settings: Settings | None = N
     Example: `python -m pipeline topics --rebuild`
     """
     started = time.perf_counter()
-    if rebuild or _due(store):
+    state, model = clustering_state(store), _model(store)
+    if rebuild or _due(store, state, model):
         return _recluster(store, settings or get_settings(), started)
-    assigned = _assign(store, _unassigned(store))
+    assigned = _assign(store, _unassigned(store), state, model)
     return TopicRun(False, store.count("insights"), store.count("topics"), assigned=assigned,
                     seconds=time.perf_counter() - started)
 
@@ -88,10 +89,11 @@ def assign_topics(store: Store, insight_ids: list[str]) -> None:
     """Put newly stored insights in their nearest topic (ingestion calls this); re-clusters when it is due."""
     if not insight_ids:
         return
-    if _due(store):
+    state, model = clustering_state(store), _model(store)
+    if _due(store, state, model):
         _recluster(store, get_settings(), time.perf_counter())
     else:
-        _assign(store, insight_ids)
+        _assign(store, insight_ids, state, model)
 
 
 # -- incremental assignment ---------------------------------------------------------------------------------
@@ -103,10 +105,13 @@ def _unassigned(store: Store) -> list[str]:
     return ids.filter(pc.invert(pc.is_in(ids, value_set=store.topics_of(columns=()).column("insight_id")))).to_pylist()
 
 
-def _assign(store: Store, insight_ids: list[str]) -> int:
-    """Give these insights their nearest topic and map position; how many there were."""
-    state = clustering_state(store)
-    table = store.arrow("topics", columns=["topic_id", "centroid"])
+def _model(store: Store) -> pa.Table:
+    """What assignment needs of the topics: topic_id and centroid."""
+    return store.arrow("topics", columns=["topic_id", "centroid"])
+
+
+def _assign(store: Store, insight_ids: list[str], state: dict, table: pa.Table) -> int:
+    """Give these insights their nearest topic (`table`: _model) and map position; how many there were."""
     if table.num_rows == 0 or "projection" not in state or not insight_ids:
         return 0
     rows = store.arrow("insights", sql_in("insight_id", insight_ids), columns=["insight_id", "vector"])
@@ -142,12 +147,11 @@ def clustering_state(store: Store) -> dict:
     return json.loads(raw) if raw else {}
 
 
-def _due(store: Store) -> bool:
+def _due(store: Store, state: dict, model: pa.Table) -> bool:
     total = store.count("insights")
     if total < MIN_INSIGHTS:
         return False
-    clustered = clustering_state(store).get("clustered", 0)
-    return store.count("topics") == 0 or total >= clustered * (1 + RECLUSTER_GROWTH)
+    return model.num_rows == 0 or total >= state.get("clustered", 0) * (1 + RECLUSTER_GROWTH)
 
 
 def _recluster(store: Store, settings: Settings, started: float) -> TopicRun:
