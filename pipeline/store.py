@@ -124,6 +124,11 @@ SCALAR_INDEXES = {
 }
 BITMAP_COLUMNS = {"status", "feed_id", "topic_id"}  # few distinct values: bitmap; the rest: btree
 VECTOR_INDEX_MIN_ROWS = 20_000  # below this a flat scan is fast enough and an index not worth its build
+# IVF partitions of about 5 * sqrt(rows) insights each, HNSW graphs built with ef_construction 150. Measured on 100k
+# insights of bench/engine.py (2 cores, load 7): the defaults (sqrt(rows) partitions, ef 300) built in 157 s for a
+# recall@10 of 0.970 and a filtered p95 of 15 ms; these in 49 s for 0.964 and 14 ms.
+VECTOR_PARTITIONS_PER_SQRT_ROW = 0.2
+VECTOR_EF_CONSTRUCTION = 150
 TOPIC_COLUMNS = ["topic_id", "x", "y"]  # in insight_topics; stores made before it kept them in insights
 LOOKUP_BY_ID = 2_000  # up to this many insights, topic columns are looked up by id; beyond, one scan
 MIGRATE_BLOCK = 100_000  # rows per merge when moving old topic columns out of insights
@@ -377,15 +382,19 @@ class Store:
         self.set_meta("embedding", json.dumps({"model": model, "dim": dim}))
 
     def vector_search(
-        self, vector: np.ndarray, *, where: str | None = None, limit: int = 10, columns: Sequence[str] | None = None
+        self, vector: np.ndarray, *, where: str | None = None, limit: int = 10, columns: Sequence[str] | None = None,
+        exact: bool = False,
     ) -> list[dict]:
-        """Nearest insights by cosine distance (`_distance` in each row), prefiltered by an SQL filter."""
+        """Nearest insights by cosine distance (`_distance` in each row), prefiltered by an SQL filter.
+
+        `exact` compares with every row instead of using the vector index (to measure the index's recall).
+        """
         tbl = self.table("insights", create=False)
         if tbl is None:
             return []
         query = tbl.search(np.asarray(vector, dtype=np.float32), vector_column_name="vector").distance_type("cosine")
         # With the (quantised) vector index, re-rank by the exact vectors so `_distance` is the true cosine distance.
-        query = query.refine_factor(1)
+        query = query.bypass_vector_index() if exact else query.refine_factor(1)
         if where:
             query = query.where(where, prefilter=True)
         if columns:
@@ -415,7 +424,9 @@ class Store:
         if rows < min_rows:
             return False
         log.info("Building the vector index over %d insights", rows)
-        tbl.create_index("vector", config=IvfHnswSq(distance_type="cosine"))  # with config, the first argument is the column
+        config = IvfHnswSq(distance_type="cosine", num_partitions=max(1, round(VECTOR_PARTITIONS_PER_SQRT_ROW * rows ** 0.5)),
+                           ef_construction=VECTOR_EF_CONSTRUCTION)
+        tbl.create_index("vector", config=config)  # with config, the first argument is the column
         return True
 
     def vector_index_coverage(self) -> float | None:
