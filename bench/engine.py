@@ -201,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=10_000, help="insights in the store")
     parser.add_argument("--vs-bertopic", action="store_true", help="also time BERTopic's default pipeline")
     parser.add_argument("--dir", help="build the store here (default: a temporary folder)")
+    parser.add_argument("--reuse", action="store_true", help="measure the store already in --dir instead of building one")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
     started = time.perf_counter()
@@ -208,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(args.dir or tmp) / "bench.lancedb"
         result: dict[str, float] = {"n": args.n}
-        result |= build(path, args.n, texts, sources, base)
+        if not (args.reuse and path.exists()):
+            result |= build(path, args.n, texts, sources, base)
         log.info("built %s", result)
         result |= measure(path, args.n, base, texts)
         log.info("measured %s", result)

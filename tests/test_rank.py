@@ -147,9 +147,9 @@ def test_scorers_are_pure_functions_over_one_arrow_table() -> None:
     start, end = datetime(2024, 5, 10, tzinfo=UTC), datetime(2024, 5, 11, tzinfo=UTC)
 
     # c1 repeats an earlier pick; c2 matches only another topic's history, which does not count against it.
-    assert novelty(cand, rows, start).tolist() == [0.0, 1.0]
+    assert novelty(cand, rows, np.stack(vectors), start).tolist() == [0.0, 1.0]
     # c2's idea was said on one other podcast (f3) this week; the earlier pick is out of range.
-    assert corroboration(cand, rows, end - timedelta(days=7), 0.68, 3).tolist() == pytest.approx([0.0, 1 / 3])
+    assert corroboration(cand, rows, np.stack(vectors), end - timedelta(days=7), 0.68, 3).tolist() == pytest.approx([0.0, 1 / 3])
     assert recency(cand, start, end).tolist() == [0.25, 0.75]
     assert podcast_weight(cand, {"f1": 2.0, "f2": 1.0}).tolist() == [1.0, 0.5]
     assert interest(cand, None) is None and interest(cand, unit[1:2]).tolist() == [0.0, 1.0]

@@ -30,6 +30,7 @@ class RankInputs:
     """
 
     rows: pa.Table
+    vectors: np.ndarray  # the rows' vectors as one matrix, row for row
     feed_weights: dict[str, float]
     profile: np.ndarray | None  # unit vectors of the interest profile; None without one
 
@@ -52,7 +53,8 @@ def load_inputs(store: Store, date: str, *, lookback: datetime, end: datetime, e
     rows = pa.concat_tables(parts) if parts else _empty(store)
     rows = store.with_topics(rows)
     rows = rows.append_column("picked_before", pc.is_in(rows.column("insight_id"), pa.array(picked, pa.string())))
-    return RankInputs(rows, _feed_weights(store), _profile(store, interests, settings) if interests else None)
+    profile = _profile(store, interests, settings) if interests else None
+    return RankInputs(rows, matrix(rows.column("vector")), _feed_weights(store), profile)
 
 
 def _empty(store: Store) -> pa.Table:
