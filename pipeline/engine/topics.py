@@ -161,6 +161,7 @@ def _recluster(store: Store, settings: Settings, started: float) -> TopicRun:
         log.info("Only %d insights; topics need at least %d", n, MIN_INSIGHTS)
         return TopicRun(True, n, store.count("topics"), seconds=time.perf_counter() - started)
     vectors = matrix(data.column("vector"))
+    data = data.drop_columns(["vector"])  # the matrix holds them now; at 1M the Arrow copy is another 1.5 GB
     previous = sorted(store.rows("topics"), key=lambda p: (-(p["size"] or 0), p["topic_id"]))
     state = clustering_state(store)
     # The previous k is preferred only while the store is of a similar size: a k chosen on the first few
