@@ -455,14 +455,8 @@ class Store:
 
     def optimize(self) -> None:
         """Compact tables, refresh full-text and scalar indexes, and index vectors once the table is large."""
-        for name, cols in SCALAR_INDEXES.items():
-            tbl = self.table(name, create=False)
-            if tbl is None or tbl.count_rows() == 0:
-                continue
-            existing = {c for idx in tbl.list_indices() for c in idx.columns}
-            for col in cols:
-                if col not in existing:
-                    tbl.create_index(col, config=Bitmap() if col in BITMAP_COLUMNS else BTree())
+        for name in SCALAR_INDEXES:
+            self._ensure_scalar_indexes(name)
         self.ensure_vector_index()
         for name in ("insights", "segments"):
             tbl = self.table(name, create=False)
@@ -470,6 +464,21 @@ class Store:
                 _ensure_text_index(tbl)
         for tbl in list(self._tables.values()):  # also folds new rows into the existing indexes
             tbl.optimize(cleanup_older_than=timedelta(days=1))
+
+    def reindex(self, name: str) -> None:
+        """Create a table's missing scalar indexes and fold rewritten rows into them (after a bulk rewrite, so that
+        merges keyed by id use the index instead of scanning the table)."""
+        self._ensure_scalar_indexes(name)
+        self.compact(name)
+
+    def _ensure_scalar_indexes(self, name: str) -> None:
+        tbl = self.table(name, create=False)
+        if tbl is None or tbl.count_rows() == 0:
+            return
+        existing = {c for idx in tbl.list_indices() for c in idx.columns}
+        for col in SCALAR_INDEXES.get(name, []):
+            if col not in existing:
+                tbl.create_index(col, config=Bitmap() if col in BITMAP_COLUMNS else BTree())
 
     def compact(self, *names: str) -> None:
         """Merge the small versions that many one-row writes leave (the outbox while sending) and fold in indexes."""
