@@ -7,11 +7,15 @@ times the library calls the dashboard and CLI use, and prints one JSON object as
 
     python bench/engine.py --n 100000 --vs-bertopic
 
-cluster_s is `topics(rebuild=True)`: loading the vectors, choosing k, k-means, merging, c-TF-IDF keywords, the 2-D
-projection and writing every insight's topic back; reindex_s is the vector-index refresh that follows when those
-writes took rows out of the index (large stores). With --vs-bertopic it also times BERTopic's default pipeline
-(UMAP + HDBSCAN + c-TF-IDF, the same texts and precomputed vectors; bench/requirements.txt), after an untimed
-warm-up that pays numba's one-off compilation.
+vector_index_s is the IVF_HNSW_SQ build over all N vectors, other_index_s the scalar and full-text indexes; recall_at_10
+compares the index's top ten with an exact search for RECALL_QUERIES insights. cluster_s is `topics(rebuild=True)`:
+loading the vectors, choosing k, k-means, merging, c-TF-IDF keywords, the 2-D projection and writing every insight's
+topic to insight_topics; index_coverage_after_cluster shows that the vector index still covers every row (no rebuild
+follows). assign_ms is `assign_topics` for one new insight (read it, nearest centroid, write it, update the topic's
+size); nearest_ms its nearest-centroid step alone. fold_s is `Store.optimize` after the new insights (what ingestion
+runs after each run). peak_rss_mb is the process's peak resident memory, bench_s the whole run. With --vs-bertopic
+it also times BERTopic's default pipeline (UMAP + HDBSCAN + c-TF-IDF, the same texts and precomputed vectors;
+bench/requirements.txt), after an untimed warm-up that pays numba's one-off compilation.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import resource
 import sys
 import tempfile
 import time
@@ -34,9 +39,9 @@ sys.path.insert(0, str(ROOT))
 from pipeline.config import Settings  # noqa: E402
 from pipeline.engine.rank import rank  # noqa: E402
 from pipeline.engine.related import related  # noqa: E402
-from pipeline.engine.topics import assign_topics, topics  # noqa: E402
+from pipeline.engine.topics import assign_topics, clustering_state, place, topics  # noqa: E402
 from pipeline.insights.embed import embed, embedding_model  # noqa: E402
-from pipeline.store import Store, insights_schema, now_iso  # noqa: E402
+from pipeline.store import Store, insights_schema, matrix, now_iso, sql_in  # noqa: E402
 
 CORPUS = ROOT / "bench" / "corpus" / "sentences.jsonl"
 FEEDS = 40
@@ -45,6 +50,7 @@ DAYS = 365
 LAST_DAY = datetime(2024, 12, 31, tzinfo=UTC)
 NOISE = 0.03  # per dimension, on unit vectors of 384 dimensions
 RELATED_QUERIES = 200
+RECALL_QUERIES = 50  # each needs an exact search too: about a second at 1M
 RANK_DAYS = 7
 NEW_INSIGHTS = 20
 CHUNK = 100_000
@@ -96,13 +102,17 @@ def build(path: Path, n: int, texts: list[str], sources: list[str], base: np.nda
             "text": [texts[p] for p in picks], "quote": [texts[p] for p in picks],
             "start_s": (ids % PER_EPISODE) * 60.0, "end_s": (ids % PER_EPISODE) * 60.0 + 20, "extractor": ["bench"] * len(ids),
             "score": rng.uniform(0.3, 1.0, len(ids)), "vector": pa.FixedSizeListArray.from_arrays(pa.array(vectors.ravel()), dim),
-            "topic_id": pa.nulls(len(ids), pa.string()), "x": pa.nulls(len(ids), pa.float64()),
-            "y": pa.nulls(len(ids), pa.float64()), "created_at": [now_iso()] * len(ids),
+            "created_at": [now_iso()] * len(ids), "headline": pa.nulls(len(ids), pa.string()),
+            "flags": pa.nulls(len(ids), pa.list_(pa.string())), "also_on": pa.nulls(len(ids), pa.list_(pa.string())),
         }, schema=insights_schema(dim)))
     load_s = time.perf_counter() - started
     started = time.perf_counter()
-    store.optimize()  # scalar indexes, the vector index once large, full-text
-    return {"load_s": round(load_s, 2), "index_s": round(time.perf_counter() - started, 1)}
+    store.ensure_vector_index()
+    vector_index_s = time.perf_counter() - started
+    started = time.perf_counter()
+    store.optimize()  # scalar and full-text indexes
+    return {"load_s": round(load_s, 2), "vector_index_s": round(vector_index_s, 1),
+            "other_index_s": round(time.perf_counter() - started, 1)}
 
 
 def _timed_ms(call, *args, **kwargs) -> float:
@@ -112,18 +122,26 @@ def _timed_ms(call, *args, **kwargs) -> float:
 
 
 def measure(path: Path, n: int, base: np.ndarray, texts: list[str]) -> dict[str, float]:
-    """Time clustering, incremental assignment, related lookups and the top five on the built store."""
+    """Time clustering, incremental assignment, related lookups (and the index's recall) and the top five."""
     store = Store(path)
     rng = np.random.default_rng(SEED + 1)
     run = topics(store, rebuild=True, settings=Settings())  # its seconds: load, cluster, label, project, write back
-    assign = []
+    coverage = store.vector_index_coverage()
+    assign, nearest = [], []
+    centroids = matrix(store.arrow("topics", columns=["centroid"]).column("centroid"))
+    projection = clustering_state(store)["projection"]
     for k in range(NEW_INSIGHTS):
         pick = int(rng.integers(0, len(base)))
+        vector = _perturbed(base, np.array([pick]), rng)
         row = {"insight_id": f"new-{k:03d}", "episode_id": "ep-0000000", "feed_id": "feed-00",
                "published": LAST_DAY.isoformat(), "text": texts[pick], "quote": texts[pick], "start_s": 0.0,
-               "end_s": 1.0, "extractor": "bench", "score": 0.9, "vector": _perturbed(base, np.array([pick]), rng)[0].tolist()}
+               "end_s": 1.0, "extractor": "bench", "score": 0.9, "vector": vector[0].tolist()}
         store.upsert("insights", [row])
         assign.append(_timed_ms(assign_topics, store, [row["insight_id"]]))
+        nearest.append(_timed_ms(place, vector, centroids, projection))
+    started = time.perf_counter()
+    store.optimize()
+    fold_s = time.perf_counter() - started
     ids = [f"in-{i:08d}" for i in rng.choice(n, RELATED_QUERIES, replace=False)]
     related(store, ids[0])  # the first query opens the index
     lookups = [_timed_ms(related, store, insight_id) for insight_id in ids]
@@ -133,12 +151,28 @@ def measure(path: Path, n: int, base: np.ndarray, texts: list[str]) -> dict[str,
     return {
         "related_p50_ms": round(float(np.percentile(lookups, 50)), 1),
         "related_p95_ms": round(float(np.percentile(lookups, 95)), 1),
+        "recall_at_10": round(_recall_at_10(store, ids[:RECALL_QUERIES]), 3),
         "top5_ms": round(float(np.median(top5)), 1),
+        "top5_max_ms": round(float(np.max(top5)), 1),
         "cluster_s": round(run.seconds, 1),
-        "reindex_s": round(run.reindex_s, 1),
+        "index_coverage_after_cluster": coverage,
         "assign_ms": round(float(np.median(assign)), 1),
+        "assign_p95_ms": round(float(np.percentile(assign, 95)), 1),
+        "nearest_ms": round(float(np.median(nearest)), 2),
+        "fold_s": round(fold_s, 1),
         "topics": run.topics,
     }
+
+
+def _recall_at_10(store: Store, ids: list[str]) -> float:
+    """The share of the exact ten nearest neighbours that the vector index also returns, over these insights."""
+    vectors = matrix(store.arrow("insights", sql_in("insight_id", ids), columns=["vector"]).column("vector"))
+    found = []
+    for vector in vectors:
+        approx = {r["insight_id"] for r in store.vector_search(vector, limit=10, columns=["insight_id"])}
+        exact = {r["insight_id"] for r in store.vector_search(vector, limit=10, columns=["insight_id"], exact=True)}
+        found.append(len(approx & exact) / len(exact))
+    return float(np.mean(found))
 
 
 def bertopic_cluster_s(path: Path) -> dict[str, float]:
@@ -167,19 +201,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=10_000, help="insights in the store")
     parser.add_argument("--vs-bertopic", action="store_true", help="also time BERTopic's default pipeline")
     parser.add_argument("--dir", help="build the store here (default: a temporary folder)")
+    parser.add_argument("--reuse", action="store_true", help="measure the store already in --dir instead of building one")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+    started = time.perf_counter()
     texts, sources, base = _corpus()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(args.dir or tmp) / "bench.lancedb"
         result: dict[str, float] = {"n": args.n}
-        result |= build(path, args.n, texts, sources, base)
+        if not (args.reuse and path.exists()):
+            result |= build(path, args.n, texts, sources, base)
         log.info("built %s", result)
         result |= measure(path, args.n, base, texts)
         log.info("measured %s", result)
         if args.vs_bertopic:
             result |= bertopic_cluster_s(path)
             result["speedup_vs_bertopic"] = round(result["bertopic_cluster_s"] / max(result["cluster_s"], 1e-9), 1)
+    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    result["bench_s"] = round(time.perf_counter() - started)
     print(json.dumps(result))
     return 0
 

@@ -54,7 +54,8 @@ def test_search_highlights_pages_and_filters(app_db: Path) -> None:
     at.multiselect(key="search_podcasts").set_value([feed["feed_id"]]).run()
     captions = [c.value for c in at.caption if "matched by" in c.value]
     assert captions and all("*Founders Talk*" in c for c in captions)
-    topic = store.rows("insights", "text LIKE '%open source%'", columns=["topic_id"])[0]["topic_id"]
+    insight_id = store.rows("insights", "text LIKE '%open source%'", columns=["insight_id"])[0]["insight_id"]
+    topic = store.topic_ids_of([insight_id])[insight_id]
     at.multiselect(key="search_podcasts").set_value([])
     at.multiselect(key="search_topics").set_value([topic]).run()
     assert badges(at) and all(b.startswith(":blue-badge[insight]") for b in badges(at))

@@ -24,7 +24,7 @@ def _ids(brief: object) -> list[str]:
 
 def _topic_id(engine: Engine, name: str) -> str:
     """The clustered topic that holds most of a planted topic's insights."""
-    rows = engine.store.rows("insights", columns=["insight_id", "topic_id"])
+    rows = engine.store.rows("insight_topics", columns=["insight_id", "topic_id"])
     counts: dict[str, int] = {}
     for row in rows:
         if engine.topic_of.get(row["insight_id"]) == name:

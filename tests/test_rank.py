@@ -2,11 +2,15 @@
 
 import re
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 
+import numpy as np
+import pyarrow as pa
 import pytest
 
 from pipeline.engine.briefs import save_brief
 from pipeline.engine.rank import TOP_N, normalize_date, rank
+from pipeline.engine.scoring import corroboration, interest, novelty, podcast_weight, recency
 from pipeline.engine.weights import COMPONENTS, Weights
 from pipeline.errors import PodbriefError
 from tests.engine_fixtures import Engine, clustered_engine  # noqa: F401  (the `engine` fixture)
@@ -124,3 +128,28 @@ def test_iso_dates_are_normalised(text: str, day: str) -> None:
 def test_other_dates_are_refused_with_the_expected_format(text: str) -> None:
     with pytest.raises(PodbriefError, match=re.escape("is not YYYY-MM-DD (for example 2026-02-11)")):
         normalize_date(text)
+
+
+def test_scorers_are_pure_functions_over_one_arrow_table() -> None:
+    unit = np.eye(3, dtype=np.float32)
+    ids = ["old-pick", "history-t1", "history-t2", "c1", "c2"]
+    vectors = [unit[0], unit[2], unit[1], unit[0], unit[1]]
+    rows = pa.table({
+        "insight_id": ids, "feed_id": ["f1", "f2", "f3", "f1", "f2"],
+        "published": ["2024-04-01T00:00:00", "2024-05-08T00:00:00", "2024-05-08T00:00:00", "2024-05-10T06:00:00",
+                      "2024-05-10T18:00:00"],
+        "vector": pa.FixedSizeListArray.from_arrays(pa.array(np.concatenate(vectors)), 3),
+        "topic_id": ["t1", "t1", "t2", "t1", "t1"],
+        "in_range": [False, True, True, True, True], "picked_before": [True, False, False, False, False],
+    })
+    cand = {"insight_id": ids[3:], "feed_id": ["f1", "f2"], "topic_id": ["t1", "t1"], "vector": np.stack(vectors[3:]),
+            "published": rows.column("published").to_pylist()[3:]}
+    start, end = datetime(2024, 5, 10, tzinfo=UTC), datetime(2024, 5, 11, tzinfo=UTC)
+
+    # c1 repeats an earlier pick; c2 matches only another topic's history, which does not count against it.
+    assert novelty(cand, rows, np.stack(vectors), start).tolist() == [0.0, 1.0]
+    # c2's idea was said on one other podcast (f3) this week; the earlier pick is out of range.
+    assert corroboration(cand, rows, np.stack(vectors), end - timedelta(days=7), 0.68, 3).tolist() == pytest.approx([0.0, 1 / 3])
+    assert recency(cand, start, end).tolist() == [0.25, 0.75]
+    assert podcast_weight(cand, {"f1": 2.0, "f2": 1.0}).tolist() == [1.0, 0.5]
+    assert interest(cand, None) is None and interest(cand, unit[1:2]).tolist() == [0.0, 1.0]

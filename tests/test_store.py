@@ -4,8 +4,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import lancedb
+import numpy as np
 import pyarrow as pa
 import pytest
+from lancedb.index import Bitmap, IvfHnswSq
 
 from pipeline.errors import StoreError
 from pipeline.store import COMMIT_ATTEMPTS, SCHEMAS, Store, _committed, insights_schema
@@ -59,3 +61,26 @@ def test_a_merge_lance_gave_up_on_is_tried_again_and_a_hopeless_one_says_so(monk
     with pytest.raises(RuntimeError, match="disk full"):
         _committed(flaky(99), "brief_versions")
     assert len(tries) == 1
+
+
+def test_an_old_store_with_topics_in_its_insights_moves_them_out_and_keeps_its_vector_index(tmp_path: Path) -> None:
+    old = pa.schema([*insights_schema(4), ("topic_id", pa.string()), ("x", pa.float64()), ("y", pa.float64())])
+    rng = np.random.default_rng(0)
+    rows = [{"insight_id": f"i{n:03d}", "episode_id": "e1", "text": f"Insight {n}.", "vector": rng.normal(size=4).tolist(),
+             "topic_id": None if n % 10 == 0 else f"topic-{n % 3}", "x": float(n), "y": -float(n)} for n in range(300)]
+    db = lancedb.connect(str(tmp_path))
+    table = db.create_table("insights", data=pa.Table.from_pylist(rows, schema=old))
+    table.create_index("vector", config=IvfHnswSq(distance_type="cosine", num_partitions=1))
+    table.create_index("topic_id", config=Bitmap())
+    renamed = {"topic_id": "topic-1", "label": "An editor's name", "label_source": "editor", "edited_by": "ana"}
+    db.create_table("topics", data=pa.Table.from_pylist([renamed], schema=SCHEMAS["topics"]))
+
+    store = Store(tmp_path)
+
+    assert not {"topic_id", "x", "y"} & set(store.table("insights").schema.names)
+    moved = {r["insight_id"]: r for r in store.rows("insight_topics")}
+    assert len(moved) == 270 and moved["i004"] == {"insight_id": "i004", "topic_id": "topic-1", "x": 4.0, "y": -4.0}
+    assert store.vector_index_coverage() == 1.0  # dropping columns rewrote no indexed row
+    assert store.rows("topics")[0]["label"] == "An editor's name"
+    Store(tmp_path).rows("insights")  # opening it again moves nothing twice
+    assert store.count("insight_topics") == 270

@@ -11,7 +11,7 @@ from pipeline.engine.topic_edits import merge_topics, rename_topic
 from pipeline.engine.topic_views import topic_insights, topic_list, topic_map, topic_trend, trend_freq
 from pipeline.engine.topics import assign_topics, topics
 from pipeline.errors import PodbriefError
-from pipeline.store import Store, open_store
+from pipeline.store import Store, open_store, sql_in
 from tests.engine_fixtures import Engine, add_extra_insights, build_engine
 from tests.openai_server import reply, server_error
 
@@ -22,7 +22,7 @@ def engine(tmp_path: Path) -> Engine:
 
 
 def _assignments(store: Store) -> dict[str, str]:
-    return {r["insight_id"]: r["topic_id"] for r in store.rows("insights", columns=["insight_id", "topic_id"])}
+    return {r["insight_id"]: r["topic_id"] for r in store.rows("insight_topics", columns=["insight_id", "topic_id"])}
 
 
 def _majority(engine: Engine, assigned: dict[str, str]) -> dict[str, tuple[str, float]]:
@@ -38,8 +38,10 @@ def _majority(engine: Engine, assigned: dict[str, str]) -> dict[str, tuple[str, 
 def test_clusters_recover_the_planted_topics_and_leave_no_insight_out(engine: Engine) -> None:
     run = topics(engine.store, rebuild=True, settings=Settings())
     assert run.reclustered and run.insights == 90 and run.new == run.topics
-    rows = engine.store.rows("insights", columns=["insight_id", "topic_id", "x", "y"])
-    assert all(r["topic_id"] and r["x"] is not None and r["y"] is not None for r in rows)  # no outlier bucket
+    rows = engine.store.rows("insight_topics")
+    assert len(rows) == 90  # no outlier bucket
+    assert all(r["topic_id"] and r["x"] is not None and r["y"] is not None for r in rows)
+    assert "topic_id" not in engine.store.table("insights").schema.names  # the vector-indexed rows are never rewritten
     majority = _majority(engine, _assignments(engine.store))
     assert len({topic_id for topic_id, _ in majority.values()}) == 3
     assert all(share >= 0.75 for _, share in majority.values()), majority
@@ -82,7 +84,7 @@ def test_new_insights_join_their_nearest_topic_between_reclusterings(engine: Eng
     after = _assignments(engine.store)
     assert all(after[i] == topic_id for i, topic_id in before.items())  # no re-clustering happened
     assert sum(after[i] == majority[engine.topic_of[i]][0] for i in added) >= 7
-    assert engine.store.count("insights", "x IS NULL OR topic_id IS NULL") == 0
+    assert engine.store.count("insight_topics", "x IS NOT NULL AND topic_id IS NOT NULL") == engine.store.count("insights")
     assert {t["topic_id"]: t["size"] for t in topic_list(engine.store)} == dict(Counter(after.values()))
 
 
@@ -90,13 +92,13 @@ def test_topics_without_rebuild_only_assigns_unassigned_insights(engine: Engine)
     first = topics(engine.store, settings=Settings())  # no topics yet: clusters
     assert first.reclustered
     before = _assignments(engine.store)
-    engine.store.update_where("insights", "feed_id IN ('feed-a', 'feed-b')", {"topic_id": None})
-    cleared = engine.store.count("insights", "topic_id IS NULL")
-    assert cleared >= 40  # enough to take the bulk path
+    cleared = [i for i, feed_id in engine.feed_of.items() if feed_id in {"feed-a", "feed-b"}]
+    engine.store.delete("insight_topics", sql_in("insight_id", cleared))
+    assert len(cleared) >= 40
     add_extra_insights(engine)
     second = topics(engine.store, settings=Settings())
-    assert not second.reclustered and second.assigned == cleared + 9
-    assert engine.store.count("insights", "topic_id IS NULL") == 0
+    assert not second.reclustered and second.assigned == len(cleared) + 9
+    assert engine.store.count("insight_topics") == engine.store.count("insights")
     after = _assignments(engine.store)
     assert sum(after[i] == before[i] for i in before) >= 0.9 * len(before)
 
@@ -174,7 +176,7 @@ def test_a_topic_is_renamed_only_when_most_of_its_members_change(engine: Engine)
     topics(engine.store, rebuild=True, settings=Settings())  # same members: the name stays
     assert _label(engine, go_topic) == "Name from an earlier run"
     # Most of its members now look as if they had been elsewhere before: the machine names it afresh.
-    engine.store.update_where("insights", f"topic_id = '{go_topic}'", {"topic_id": majority["ai"][0]})
+    engine.store.update_where("insight_topics", f"topic_id = '{go_topic}'", {"topic_id": majority["ai"][0]})
     topics(engine.store, rebuild=True, settings=Settings())
     assert _label(engine, go_topic) != "Name from an earlier run"
 
@@ -192,7 +194,7 @@ def test_an_editors_name_survives_reclustering_and_new_insights(engine: Engine) 
     topics(engine.store, rebuild=True, settings=Settings())
     assert _label(engine, go_topic) == "Go in production"
     # Even when its members had all been filed elsewhere, the name follows them to their new cluster.
-    engine.store.update_where("insights", f"topic_id = '{go_topic}'", {"topic_id": None})
+    engine.store.update_where("insight_topics", f"topic_id = '{go_topic}'", {"topic_id": None})
     engine.store.delete("topics", f"topic_id != '{go_topic}'")
     topics(engine.store, rebuild=True, settings=Settings())
     go_now = _majority(engine, _assignments(engine.store))["go"][0]
@@ -206,8 +208,8 @@ def test_a_merge_holds_across_reclustering(engine: Engine) -> None:
     keep, other = majority["go"][0], majority["ai"][0]
     merged = merge_topics(engine.store, keep, other, editor="ed")
     assert merged["merged_ids"] == [other] and engine.store.count("topics", f"topic_id = '{other}'") == 0
-    assert engine.store.count("insights", f"topic_id = '{other}'") == 0
-    assert merged["size"] == engine.store.count("insights", f"topic_id = '{keep}'")
+    assert engine.store.count("insight_topics", f"topic_id = '{other}'") == 0
+    assert merged["size"] == engine.store.count("insight_topics", f"topic_id = '{keep}'")
     run = topics(engine.store, rebuild=True, settings=Settings())
     after = _assignments(engine.store)
     together = [after[i] for i in engine.ids("go") + engine.ids("ai")]

@@ -38,13 +38,13 @@ def record_vote(store: Store, reader: Reader, insight_id: str, vote: str, *, dat
         raise DeliveryError(f"Vote {vote!r} is not one of {', '.join(VOTES)}.")
     if date is not None and not DATE.fullmatch(date):
         date = None  # the link's date only groups the votes per brief; a mangled one is dropped, not stored
-    rows = store.rows("insights", sql_eq("insight_id", insight_id), columns=["insight_id", "topic_id", "feed_id", "text"])
+    rows = store.rows("insights", sql_eq("insight_id", insight_id), columns=["insight_id", "feed_id", "text"])
     if not rows:
         raise DeliveryError("That insight is no longer in the store, so the vote was not recorded.")
     row = {
         "feedback_id": hashlib.sha1(f"{reader.email}|{insight_id}".encode()).hexdigest()[:20],
         "email": reader.email, "insight_id": insight_id, "date": date, "vote": VOTES[vote],
-        "topic_id": rows[0]["topic_id"], "feed_id": rows[0]["feed_id"], "updated_at": now_iso(),
+        "topic_id": store.topic_ids_of([insight_id]).get(insight_id), "feed_id": rows[0]["feed_id"], "updated_at": now_iso(),
     }
     store.upsert("feedback", [row])
     return {**row, "text": rows[0]["text"]}

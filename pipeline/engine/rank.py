@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 from ..config import Settings
 from ..errors import PodbriefError
 from ..store import Store, matrix, sql_in
+from .rank_inputs import RankInputs, load_inputs
 from .scoring import corroboration, interest, iso_prefix, novelty, podcast_weight, recency
 from .weights import COMPONENT_LABELS, COMPONENTS, Weights
 
@@ -34,7 +35,6 @@ ROW_COLUMNS = ["insight_id", "feed_id", "episode_id", "topic_id", "published", "
 WHY_REASONS = 2  # the largest contributions named in a pick's explanation
 DATE_FORMAT_HINT = "is not YYYY-MM-DD (for example 2026-02-11)"
 FIRST_DATE = calendar_date(1990, 1, 1)  # before podcasts; a feed's 0001-01-01 or 9999-12-31 is no brief date
-WINDOW_COLUMNS = [*ROW_COLUMNS, "flags"]  # flagged insights (sponsor reads, intros, ...) are never candidates
 
 
 @dataclass
@@ -127,18 +127,19 @@ def rank(store: Store, date: str, *, weights: Weights | None = None, pins: list[
     end = parse_date(date) + timedelta(days=1)
     start = end - timedelta(hours=w.window_hours)
     lookback = min(start - timedelta(days=HISTORY_DAYS), end - timedelta(days=CORROBORATION_DAYS))
-    recent = store.arrow("insights", f"published >= '{iso_prefix(lookback)}' AND published < '{iso_prefix(end)}'",
-                         columns=WINDOW_COLUMNS)
-    in_window = recent.filter(pc.greater_equal(recent.column("published"), iso_prefix(start))) if recent.num_rows else recent
-    ids, flags = ((in_window.column(c).to_pylist() for c in ("insight_id", "flags")) if in_window.num_rows
-                  else ([], []))
-    window_ids = [i for i, flagged in zip(ids, flags, strict=True) if i not in excludes and not flagged]
     forced = list(dict.fromkeys(pins + (fixed or [])))
-    cand = _rows(store, recent, window_ids, forced)
+    inputs = load_inputs(store, date, lookback=lookback, end=end, forced=forced, interests=w.interests,
+                         earlier=(start - timedelta(days=HISTORY_DAYS)).strftime("%Y-%m-%d"), settings=settings)
+    rows = inputs.rows
+    # flagged insights (sponsor reads, intros, ...) are never candidates
+    in_window = rows.filter(pc.and_(rows.column("in_range"), pc.greater_equal(rows.column("published"), iso_prefix(start))))
+    ids, flags = (in_window.column(c).to_pylist() for c in ("insight_id", "flags"))
+    window_ids = [i for i, flagged in zip(ids, flags, strict=True) if i not in excludes and not flagged]
+    cand = _candidates(rows, window_ids + forced)
     missing = sorted(set(forced) - set(cand["insight_id"]))
     if missing:
         raise PodbriefError(f"Insight(s) {', '.join(missing)} are not in the store. Remove them from the brief for {date}.")
-    comps = _components(store, cand, recent, date, start, end, w, settings)
+    comps = _components(cand, inputs, start, end, w)
     total = _total(comps, w)
     if fixed is not None:
         chosen = [cand["index"][i] for i in fixed]
@@ -159,37 +160,27 @@ def rank(store: Store, date: str, *, weights: Weights | None = None, pins: list[
     return brief
 
 
-def _rows(store: Store, recent: pa.Table, window_ids: list[str], forced: list[str]) -> dict:
-    """Candidate columns as lists (vectors as a matrix): the window's insights plus pinned or fixed ones."""
-    wanted = list(dict.fromkeys(window_ids + forced))
-    known = set(recent.column("insight_id").to_pylist()) if recent.num_rows else set()
-    outside = [i for i in wanted if i not in known]
-    parts = [recent.filter(pc.is_in(recent.column("insight_id"), pa.array(wanted, pa.string())))] if known else []
-    if outside:
-        parts.append(store.arrow("insights", sql_in("insight_id", outside), columns=ROW_COLUMNS))
-    table = pa.concat_tables([p.select(ROW_COLUMNS) for p in parts]) if parts else None
-    if table is None or table.num_rows == 0:
-        return {"insight_id": [], "index": {}, "vector": np.zeros((0, 0), np.float32), "feed_id": [], "topic_id": [],
-                "published": [], "score": []}
+def _candidates(rows: pa.Table, wanted: list[str]) -> dict:
+    """Candidate columns as lists (vectors as a matrix), in insight_id order: the wanted ids among `rows`."""
+    table = rows.filter(pc.is_in(rows.column("insight_id"), pa.array(list(dict.fromkeys(wanted)), pa.string())))
     table = table.take(pc.sort_indices(table, [("insight_id", "ascending")]))  # a fixed order for ties
     cand = {c: table.column(c).to_pylist() for c in ROW_COLUMNS if c != "vector"}
-    cand["vector"] = matrix(table.column("vector"))
+    cand["vector"] = matrix(table.column("vector")) if table.num_rows else np.zeros((0, 0), np.float32)
     cand["index"] = {i: n for n, i in enumerate(cand["insight_id"])}
     return cand
 
 
-def _components(store: Store, cand: dict, recent: pa.Table, date: str, start: datetime, end: datetime, w: Weights,
-                settings: Settings | None) -> dict[str, np.ndarray | None]:
+def _components(cand: dict, inputs: RankInputs, start: datetime, end: datetime, w: Weights) -> dict[str, np.ndarray | None]:
     n = len(cand["insight_id"])
     quality = np.clip(np.array([s or 0.0 for s in cand["score"]], dtype=np.float32), 0, 1) if n else np.zeros(0)
     return {
         "quality": quality,
-        "novelty": novelty(store, cand, recent, date, start, HISTORY_DAYS),
-        "corroboration": corroboration(cand, recent, end - timedelta(days=CORROBORATION_DAYS), w.related_threshold,
-                                       CORROBORATION_FULL),
+        "novelty": novelty(cand, inputs.rows, inputs.vectors, start),
+        "corroboration": corroboration(cand, inputs.rows, inputs.vectors, end - timedelta(days=CORROBORATION_DAYS),
+                                       w.related_threshold, CORROBORATION_FULL),
         "recency": recency(cand, start, end),
-        "interest": interest(store, cand, w.interests, settings),
-        "podcast": podcast_weight(store, cand),
+        "interest": interest(cand, inputs.profile),
+        "podcast": podcast_weight(cand, inputs.feed_weights),
     }
 
 
@@ -238,9 +229,10 @@ def _picks(store: Store, cand: dict, indices: list[int], comps: dict, total: np.
     if not indices:
         return []
     ids = [cand["insight_id"][c] for c in indices]
-    columns = ["insight_id", "text", "quote", "start_s", "end_s", "published", "episode_id", "feed_id", "topic_id",
-               "headline", "also_on"]
-    rows = {r["insight_id"]: r for r in store.rows("insights", sql_in("insight_id", ids), columns=columns)}
+    columns = ["insight_id", "text", "quote", "start_s", "end_s", "published", "episode_id", "feed_id", "headline",
+               "also_on"]
+    rows = {r["insight_id"]: {**r, "topic_id": cand["topic_id"][cand["index"][r["insight_id"]]]}
+            for r in store.rows("insights", sql_in("insight_id", ids), columns=columns)}
     episodes = {r["episode_id"]: r for r in store.rows(
         "episodes", sql_in("episode_id", {r["episode_id"] for r in rows.values()}),
         columns=["episode_id", "title", "link", "audio_url"])}

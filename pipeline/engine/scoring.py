@@ -1,17 +1,16 @@
-"""The score components of the daily ranking; each returns one value in [0, 1] per candidate (or None: not used)."""
+"""The score components of the daily ranking; each returns one value in [0, 1] per candidate (or None: not used).
+
+Pure functions over the candidates and RankInputs (rank_inputs.py): none of them opens the store.
+"""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-
-from ..config import Settings
-from ..store import Store, matrix, sql_in
-from .versions import latest_per_date
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +20,11 @@ BLOCK = 512  # candidate rows per similarity block, to bound memory on large day
 def iso_prefix(moment: datetime) -> str:
     """A UTC moment as the prefix of stored ISO times (no offset), so that string order is time order."""
     return moment.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _mask(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """A boolean Arrow column as a numpy mask (nulls false)."""
+    return np.asarray(pc.fill_null(column, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _max_similarity(vectors: np.ndarray, others: np.ndarray) -> np.ndarray:
@@ -33,61 +37,73 @@ def _max_similarity(vectors: np.ndarray, others: np.ndarray) -> np.ndarray:
     return np.clip(out, 0, 1)
 
 
-def novelty(store: Store, cand: dict, recent: pa.Table, date: str, start: datetime, history_days: int) -> np.ndarray:
-    """1 minus the closest match among earlier briefs' picks and the same topic's insights before the window."""
+def novelty(cand: dict, rows: pa.Table, row_vectors: np.ndarray, start: datetime) -> np.ndarray:
+    """1 minus the closest match among earlier briefs' picks and the same topic's insights before the window.
+
+    `rows` and `row_vectors` are RankInputs': its `picked_before` rows are the earlier picks, its in-range rows
+    published before `start` the history.
+    """
     vectors = cand["vector"]
     if len(vectors) == 0:
         return np.zeros(0, dtype=np.float32)
-    earlier = (start - timedelta(days=history_days)).strftime("%Y-%m-%d")
-    briefs = latest_per_date(store, f"date < '{date}' AND date >= '{earlier}'", columns=["insight_ids"])
-    picked = sorted({i for b in briefs for i in b["insight_ids"] or []})
     closest = np.zeros(len(vectors), dtype=np.float32)
-    if picked:
-        picked_vectors = matrix(store.arrow("insights", sql_in("insight_id", picked), columns=["vector"]).column("vector"))
-        closest = _max_similarity(vectors, picked_vectors)
-    history = recent.filter(pc.less(recent.column("published"), iso_prefix(start))) if recent.num_rows else recent
+    picked = _mask(rows.column("picked_before"))
+    if picked.any():
+        closest = _max_similarity(vectors, row_vectors[picked])
+    in_history = _mask(pc.and_(rows.column("in_range"), pc.less(rows.column("published"), iso_prefix(start))))
+    history = rows.filter(in_history)
     if history.num_rows == 0:
         return 1.0 - closest
-    history_vectors = matrix(history.column("vector"))
-    history_topics = np.array([t or "" for t in history.column("topic_id").to_pylist()], dtype=object)
+    history_at = np.flatnonzero(in_history)  # positions in `rows` of the history
     # An insight pinned from before the window is part of that history; it must not match itself.
     in_history = {insight_id: n for n, insight_id in enumerate(history.column("insight_id").to_pylist())}
-    cand_topics = np.array([t or "" for t in cand["topic_id"]], dtype=object)
-    for topic in sorted(set(cand_topics)):
-        rows = np.flatnonzero(cand_topics == topic)
+    history_topics = [t or "" for t in history.column("topic_id").to_pylist()]
+    names, codes = np.unique(np.array(history_topics + [t or "" for t in cand["topic_id"]], dtype=str),
+                             return_inverse=True)
+    history_codes, cand_codes = codes[:len(history_topics)], codes[len(history_topics):]
+    by_topic = np.argsort(history_codes, kind="stable")  # each topic's history rows, in their order
+    bounds = np.searchsorted(history_codes[by_topic], np.arange(len(names) + 1))
+    for code in np.unique(cand_codes):
+        rows = np.flatnonzero(cand_codes == code)
         # The topic's own history; while there are no topics, the whole history.
-        cols = np.arange(len(history_topics)) if topic == "" else np.flatnonzero(history_topics == topic)
+        cols = np.arange(len(history_topics)) if names[code] == "" else by_topic[bounds[code]:bounds[code + 1]]
         if len(cols) == 0:
             continue
-        column_of = np.full(len(history_topics), -1)
-        column_of[cols] = np.arange(len(cols))
         for lo in range(0, len(rows), BLOCK):
             block = rows[lo:lo + BLOCK]
-            sims = vectors[block] @ history_vectors[cols].T
+            sims = vectors[block] @ row_vectors[history_at[cols]].T
             for i, row in enumerate(block):
                 n = in_history.get(cand["insight_id"][row])
-                if n is not None and column_of[n] >= 0:
-                    sims[i, column_of[n]] = -1.0
+                at = np.searchsorted(cols, n) if n is not None else len(cols)
+                if at < len(cols) and cols[at] == n:
+                    sims[i, at] = -1.0
             closest[block] = np.maximum(closest[block], np.clip(sims.max(axis=1), 0, 1))
     return (1.0 - closest).astype(np.float32)
 
 
-def corroboration(cand: dict, recent: pa.Table, since: datetime, threshold: float, full: int) -> np.ndarray:
+def corroboration(cand: dict, rows: pa.Table, row_vectors: np.ndarray, since: datetime, threshold: float,
+                  full: int) -> np.ndarray:
     """How many other podcasts said something similar since `since`, as a share of `full` (capped at 1)."""
     vectors = cand["vector"]
     counts = np.zeros(len(vectors), dtype=np.float32)
-    if len(vectors) == 0 or recent.num_rows == 0:
+    if len(vectors) == 0 or rows.num_rows == 0:
         return counts
-    window = recent.filter(pc.greater_equal(recent.column("published"), iso_prefix(since)))
+    in_window = _mask(pc.and_(rows.column("in_range"), pc.greater_equal(rows.column("published"), iso_prefix(since))))
+    window = rows.filter(in_window)
     if window.num_rows == 0:
         return counts
-    feeds = np.array(window.column("feed_id").to_pylist(), dtype=object)
-    window_vectors = matrix(window.column("vector"))
+    feeds, codes = np.unique(np.array(window.column("feed_id").to_pylist(), dtype=str), return_inverse=True)
+    by_feed = np.argsort(codes, kind="stable")
+    starts = np.searchsorted(codes[by_feed], np.arange(len(feeds)))
+    window_vectors = row_vectors[np.flatnonzero(in_window)[by_feed]]
+    own = {feed: n for n, feed in enumerate(feeds.tolist())}
+    own_feed = np.array([own.get(f, -1) for f in cand["feed_id"]])
     for lo in range(0, len(vectors), BLOCK):
-        similar = vectors[lo:lo + BLOCK] @ window_vectors.T >= threshold
-        for offset, row in enumerate(similar):
-            others = set(feeds[row]) - {cand["feed_id"][lo + offset]}
-            counts[lo + offset] = min(len(others), full) / full
+        # Per podcast, the best match: a podcast corroborates when that reaches the threshold.
+        similar = np.maximum.reduceat(vectors[lo:lo + BLOCK] @ window_vectors.T, starts, axis=1) >= threshold
+        mine = own_feed[lo:lo + BLOCK]
+        similar[np.flatnonzero(mine >= 0), mine[mine >= 0]] = False
+        counts[lo:lo + BLOCK] = np.minimum(similar.sum(axis=1), full) / full
     return counts
 
 
@@ -104,38 +120,14 @@ def recency(cand: dict, start: datetime, end: datetime) -> np.ndarray:
     return np.clip(out, 0, 1)
 
 
-def podcast_weight(store: Store, cand: dict) -> np.ndarray:
+def podcast_weight(cand: dict, feed_weights: dict[str, float]) -> np.ndarray:
     """Each podcast's weight, scaled so that the largest weight (or 1, if larger) scores 1."""
-    rows = store.rows("feeds", columns=["feed_id", "weight"])
-    weights = {r["feed_id"]: 1.0 if r["weight"] is None else max(float(r["weight"]), 0.0) for r in rows}
-    top = max([1.0, *weights.values()])
-    return np.array([weights.get(f, 1.0) / top for f in cand["feed_id"]], dtype=np.float32)
+    top = max([1.0, *feed_weights.values()])
+    return np.array([feed_weights.get(f, 1.0) / top for f in cand["feed_id"]], dtype=np.float32)
 
 
-def interest(store: Store, cand: dict, interests: list[str], settings: Settings | None) -> np.ndarray | None:
-    """Closest cosine to the interest profile (topic ids, insight ids, or keywords); None without a profile."""
-    if not interests or len(cand["vector"]) == 0:
-        return None
-    profile = _profile(store, interests, settings)
-    if len(profile) == 0:
+def interest(cand: dict, profile: np.ndarray | None) -> np.ndarray | None:
+    """Closest cosine to the interest profile (unit vectors); None without a profile."""
+    if profile is None or len(profile) == 0 or len(cand["vector"]) == 0:
         return None
     return _max_similarity(cand["vector"], profile)
-
-
-def _profile(store: Store, interests: list[str], settings: Settings | None) -> np.ndarray:
-    from ..insights.embed import embed
-
-    topics = store.arrow("topics", sql_in("topic_id", interests), columns=["topic_id", "centroid"])
-    liked = store.arrow("insights", sql_in("insight_id", interests), columns=["insight_id", "vector"])
-    found = set(topics.column("topic_id").to_pylist() if topics.num_rows else [])
-    found |= set(liked.column("insight_id").to_pylist() if liked.num_rows else [])
-    keywords = [i for i in interests if i not in found and i.strip()]
-    parts = [matrix(topics.column("centroid"))] if topics.num_rows else []
-    if liked.num_rows:
-        parts.append(matrix(liked.column("vector")))
-    if keywords:
-        parts.append(embed(keywords, settings=settings))
-    if not parts:
-        return np.zeros((0, 0), np.float32)
-    vectors = np.vstack(parts).astype(np.float32)
-    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)

@@ -27,7 +27,7 @@ RRF_K = 60  # the usual constant of reciprocal rank fusion
 MIN_SIMILARITY = 0.3
 CONTEXT_S = 45.0  # transcript seconds shown either side of an insight
 QUERY_WORD = re.compile(r"\w+")
-INSIGHT_COLUMNS = ["insight_id", "episode_id", "feed_id", "published", "text", "start_s", "end_s", "topic_id"]
+INSIGHT_COLUMNS = ["insight_id", "episode_id", "feed_id", "published", "text", "start_s", "end_s"]
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def search(store: Store, query: str, *, limit: int = SEARCH_LIMIT, filters: Sear
             hit["score"] += 1.0 / (RRF_K + rank + 1)
             hit["matched_by"].append(how)
 
-    insight_where = _insight_filter(filters)
+    insight_where = _insight_filter(store, filters)
     if "insight" in filters.kinds:
         add("insight", store.text_search("insights", words, limit=limit, where=insight_where), "text")
         add("insight", _semantic(store, words, limit, insight_where, settings), "meaning")
@@ -74,12 +74,12 @@ def search(store: Store, query: str, *, limit: int = SEARCH_LIMIT, filters: Sear
     return _describe(store, hits)
 
 
-def _insight_filter(filters: SearchFilters) -> str | None:
+def _insight_filter(store: Store, filters: SearchFilters) -> str | None:
     parts = []
     if filters.feed_ids:
         parts.append(sql_in("feed_id", filters.feed_ids))
     if filters.topic_ids:
-        parts.append(sql_in("topic_id", filters.topic_ids))
+        parts.append(sql_in("insight_id", store.topic_members(filters.topic_ids)))
     if filters.start:
         parts.append(f"published >= {sql_quote(filters.start)}")
     if filters.end:
@@ -138,6 +138,7 @@ def _describe(store: Store, hits: list[dict]) -> list[dict]:
     feeds = {r["feed_id"]: r for r in store.rows("feeds", sql_in("feed_id", {r["feed_id"] for r in rows}),
                                                  columns=["feed_id", "title"])}
     speakers = speakers_at(store, [r for h, r in zip(hits, rows, strict=True) if h["kind"] == "insight"])
+    topic_of = store.topic_ids_of(h["id"] for h in hits if h["kind"] == "insight")
     out = []
     for hit in hits:
         row = hit["row"]
@@ -148,7 +149,7 @@ def _describe(store: Store, hits: list[dict]) -> list[dict]:
             "episode_title": episode.get("title") or "", "episode_link": episode.get("link"), "feed_id": row["feed_id"],
             "feed_title": (feeds.get(row["feed_id"]) or {}).get("title") or row["feed_id"],
             "published": episode.get("published"), "start_s": row["start_s"], "end_s": row["end_s"],
-            "topic_id": row.get("topic_id"), "audio_url": episode.get("audio_url"), "score": round(hit["score"], 5),
+            "topic_id": topic_of.get(hit["id"]), "audio_url": episode.get("audio_url"), "score": round(hit["score"], 5),
             "matched_by": sorted(set(hit["matched_by"])), "in_transcript": bool(hit.get("in_transcript")),
         })
     return out
@@ -162,6 +163,7 @@ def insight_detail(store: Store, insight_id: str, *, related_limit: int = RELATE
         return None
     insight = rows[0]
     vector = np.asarray(insight.pop("vector"), dtype=np.float32)
+    insight["topic_id"] = store.topic_ids_of([insight_id]).get(insight_id)
     topic = None
     if insight["topic_id"]:
         topic = (store.rows("topics", sql_eq("topic_id", insight["topic_id"]),

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 
 import numpy as np
+import pyarrow.compute as pc
 
 from ..errors import PodbriefError
-from ..store import Store, matrix, now_iso, sql_eq
+from ..store import Store, matrix, now_iso, sql_eq, sql_in
 from .labels import auto_label, topic_labels
 from .topic_names import EDITOR
-from .topics import MERGE_FROM, clustering_state, map_positions, unit_means
+from .topics import clustering_state, map_positions, unit_means
 
 log = logging.getLogger(__name__)
 
@@ -43,25 +44,20 @@ def merge_topics(store: Store, keep_id: str, other_id: str, *, editor: str) -> d
         raise PodbriefError("Choose two different topics to merge.")
     keep, other = _topic(store, keep_id), _topic(store, other_id)
     state = clustering_state(store)
-    moving = store.arrow("insights", sql_eq("topic_id", other_id), columns=["insight_id"]).column("insight_id").to_pylist()
-    members = store.arrow("insights", f"{sql_eq('topic_id', keep_id)} OR {sql_eq('topic_id', other_id)}",
+    moving = store.topic_members([other_id])
+    members = store.arrow("insights", sql_in("insight_id", store.topic_members([keep_id, other_id])),
                           columns=["insight_id", "vector"])
     vectors = matrix(members.column("vector"))
     centroid = unit_means(vectors, np.zeros(len(vectors), dtype=np.int64), 1)[0]
     xy = map_positions(vectors, np.repeat(centroid[None, :], len(vectors), axis=0), state["projection"]) \
         if "projection" in state else np.full((len(vectors), 2), np.nan)
-    updates = [{"insight_id": iid, "topic_id": keep_id, "x": float(x), "y": float(y)}
-               for iid, (x, y) in zip(members.column("insight_id").to_pylist(), xy.tolist(), strict=True)]
-    if len(updates) >= MERGE_FROM:
-        store.update_many("insights", updates)
-    else:
-        for update in updates:
-            store.update_where("insights", sql_eq("insight_id", update.pop("insight_id")), update)
+    store.upsert("insight_topics", [{"insight_id": iid, "topic_id": keep_id, "x": float(x), "y": float(y)}
+                                    for iid, (x, y) in zip(members.column("insight_id").to_pylist(), xy.tolist(), strict=True)])
     named = next((t for t in (keep, other) if t.get("label_source") == EDITOR), None)
     keywords, phrases = _describe(store, keep_id)
     label, source = (named["label"], EDITOR) if named else auto_label(phrases, keywords)
     store.update("topics", keep_id, {
-        "label": label, "label_source": source, "keywords": keywords, "size": len(updates), "centroid": centroid.tolist(),
+        "label": label, "label_source": source, "keywords": keywords, "size": members.num_rows, "centroid": centroid.tolist(),
         "edited_by": editor, "edited_at": now_iso(),
         "merged_ids": sorted({*(keep.get("merged_ids") or []), other_id, *(other.get("merged_ids") or [])}),
     })
@@ -80,7 +76,8 @@ def _topic(store: Store, topic_id: str) -> dict:
 
 def _describe(store: Store, topic_id: str) -> tuple[list[str], list[str]]:
     """Keywords and phrases of one topic against all the others (c-TF-IDF needs the whole store)."""
-    table = store.arrow("insights", "topic_id IS NOT NULL", columns=["text", "topic_id"])
+    table = store.with_topics(store.arrow("insights", columns=["insight_id", "text"]))
+    table = table.filter(pc.is_valid(table.column("topic_id")))
     mine = np.asarray([t == topic_id for t in table.column("topic_id").to_pylist()], dtype=np.int64)
     texts = table.column("text").to_pylist()
     keywords, phrases = topic_labels(texts, mine, 2)

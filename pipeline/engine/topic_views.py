@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
+import pyarrow.compute as pc
 
 from ..errors import PodbriefError
-from ..store import Store, sql_eq, sql_in
+from ..store import Store, sql_in
 from .speakers import speakers_at
 
-INSIGHT_COLUMNS = ["insight_id", "episode_id", "feed_id", "published", "text", "score", "start_s", "end_s", "topic_id"]
+INSIGHT_COLUMNS = ["insight_id", "episode_id", "feed_id", "published", "text", "score", "start_s", "end_s"]
 MAP_POINTS = 5000  # the map draws at most this many points, an even sample of each topic
 TREND_FREQS = {"D": "day", "W": "week", "M": "month"}
 DAILY_UP_TO_DAYS = 42
@@ -25,16 +26,24 @@ def topic_list(store: Store) -> list[dict]:
 
 def topic_insights(store: Store, topic_id: str, *, limit: int = 50) -> list[dict]:
     """A topic's insights, newest first (without vectors)."""
-    rows = store.rows("insights", sql_eq("topic_id", topic_id), columns=INSIGHT_COLUMNS)
-    return sorted(rows, key=lambda r: (r["published"] or "", r["insight_id"]), reverse=True)[:limit]
+    dated = store.arrow("insights", sql_in("insight_id", store.topic_members([topic_id])),
+                        columns=["insight_id", "published"]).to_pylist()
+    newest = sorted(dated, key=lambda r: (r["published"] or "", r["insight_id"]), reverse=True)[:limit]
+    return [{**r, "topic_id": topic_id} for r in _insights(store, [r["insight_id"] for r in newest])]
+
+
+def _insights(store: Store, insight_ids: list[str]) -> list[dict]:
+    """These insights (without vectors, with topic_id), in the order given; unknown ids left out."""
+    table = store.arrow("insights", sql_in("insight_id", insight_ids), columns=INSIGHT_COLUMNS)
+    rows = {r["insight_id"]: r for r in store.with_topics(table).to_pylist()} if table.num_rows else {}
+    return [rows[i] for i in insight_ids if i in rows]
 
 
 def insights_with_sources(store: Store, insight_ids: list[str]) -> list[dict]:
     """Insights (in the order given) with podcast, episode title, episode page, audio URL, topic name and speaker."""
     if not insight_ids:
         return []
-    rows = {r["insight_id"]: r for r in store.rows("insights", sql_in("insight_id", insight_ids), columns=INSIGHT_COLUMNS)}
-    found = [rows[i] for i in insight_ids if i in rows]
+    found = _insights(store, insight_ids)
     episodes = {e["episode_id"]: e for e in store.rows("episodes", sql_in("episode_id", {r["episode_id"] for r in found}),
                                                        columns=["episode_id", "title", "link", "audio_url"])}
     feeds = {f["feed_id"]: f["title"] for f in store.rows("feeds", columns=["feed_id", "title"])}
@@ -49,10 +58,13 @@ def insights_with_sources(store: Store, insight_ids: list[str]) -> list[dict]:
 def topic_map(store: Store, *, max_points: int = MAP_POINTS) -> pd.DataFrame:
     """Map points: insight_id, x, y, topic_id, label, text, feed_id, published; an even, fixed sample when there are many."""
     columns = ["insight_id", "x", "y", "topic_id", "text", "feed_id", "published"]
-    table = store.arrow("insights", "topic_id IS NOT NULL AND x IS NOT NULL", columns=columns)
-    frame = table.to_pandas() if table.num_rows else pd.DataFrame(columns=columns)
-    if len(frame) > max_points:
-        frame = frame.sort_values("insight_id").iloc[:: -(-len(frame) // max_points)]
+    placed = store.topics_of("x IS NOT NULL", columns=["topic_id", "x", "y"]).sort_by("insight_id")
+    if placed.num_rows > max_points:
+        placed = placed.take(list(range(0, placed.num_rows, -(-placed.num_rows // max_points))))
+    details = store.arrow("insights", sql_in("insight_id", placed.column("insight_id").to_pylist()),
+                          columns=["insight_id", "text", "feed_id", "published"]) if placed.num_rows else None
+    frame = pd.DataFrame(columns=columns) if details is None or details.num_rows == 0 else \
+        placed.to_pandas().merge(details.to_pandas(), on="insight_id")[columns]
     labels = {t["topic_id"]: t["label"] for t in topic_list(store)}
     frame["label"] = frame["topic_id"].map(labels)
     return frame.reset_index(drop=True)
@@ -71,8 +83,9 @@ def topic_trend(store: Store, *, freq: str = "W", topic_ids: list[str] | None = 
     period, topic_id, label, count."""
     if freq not in TREND_FREQS:
         raise PodbriefError(f"Trend period {freq!r} is not one of {', '.join(TREND_FREQS)} (day, week, month).")
-    where = "topic_id IS NOT NULL AND published IS NOT NULL" + (f" AND {sql_in('feed_id', feed_ids)}" if feed_ids else "")
-    table = store.arrow("insights", where, columns=["topic_id", "published"])
+    where = "published IS NOT NULL" + (f" AND {sql_in('feed_id', feed_ids)}" if feed_ids else "")
+    table = store.with_topics(store.arrow("insights", where, columns=["insight_id", "published"]))
+    table = table.filter(pc.is_valid(table.column("topic_id"))).select(["topic_id", "published"])
     columns = ["period", "topic_id", "label", "count"]
     frame = table.to_pandas() if table.num_rows else pd.DataFrame(columns=["topic_id", "published"])
     if topic_ids is not None:

@@ -317,7 +317,7 @@ def _extract_episode(store: Store, episode: dict, segment_rows: list[dict],
         {"insight_id": insight_id(eid, ins.quote, ins.start_s), "episode_id": eid, "feed_id": episode["feed_id"],
          "published": episode["published"], "text": ins.text, "quote": ins.quote, "start_s": ins.start_s,
          "end_s": ins.end_s, "extractor": ins.extractor, "score": ins.score, "vector": vec.tolist(),
-         "topic_id": None, "x": None, "y": None, "created_at": stamp, "headline": ins.headline or None,
+         "created_at": stamp, "headline": ins.headline or None,
          "flags": list(ins.flags), "also_on": []}
         for ins, vec in zip(result.insights, vectors, strict=True)
     ]

@@ -1,0 +1,89 @@
+"""What the daily ranking reads from the store, read once: the day's candidates and everything they are compared
+with as one Arrow table, plus the podcast weights and the interest profile. The scorers (scoring.py) are pure
+functions over it, so they can be tested without a store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..config import Settings
+from ..store import Store, matrix, sql_in
+from .scoring import iso_prefix
+from .versions import latest_per_date
+
+INSIGHT_COLUMNS = ["insight_id", "feed_id", "episode_id", "published", "score", "vector", "flags"]
+
+
+@dataclass(frozen=True)
+class RankInputs:
+    """One read of the store for one ranking.
+
+    `rows` has one row per insight: those published in [lookback, end) (`in_range` true), plus pinned or fixed
+    insights and earlier briefs' picks from outside that range; columns INSIGHT_COLUMNS, topic_id, in_range and
+    picked_before (in a brief of the history window).
+    """
+
+    rows: pa.Table
+    vectors: np.ndarray  # the rows' vectors as one matrix, row for row
+    feed_weights: dict[str, float]
+    profile: np.ndarray | None  # unit vectors of the interest profile; None without one
+
+
+def load_inputs(store: Store, date: str, *, lookback: datetime, end: datetime, earlier: str, forced: list[str],
+                interests: list[str], settings: Settings | None) -> RankInputs:
+    """Read what ranking the day needs: insights in [lookback, end), the forced ones, and briefs since `earlier`."""
+    briefs = latest_per_date(store, f"date < '{date}' AND date >= '{earlier}'", columns=["insight_ids"])
+    picked = sorted({i for b in briefs for i in b["insight_ids"] or []})
+    recent = store.arrow("insights", f"published >= '{iso_prefix(lookback)}' AND published < '{iso_prefix(end)}'",
+                         columns=INSIGHT_COLUMNS)
+    known = set(recent.column("insight_id").to_pylist()) if recent.num_rows else set()
+    outside = [i for i in dict.fromkeys(forced + picked) if i not in known]
+    parts = [recent.select(INSIGHT_COLUMNS).append_column("in_range", pa.repeat(True, recent.num_rows))] \
+        if recent.num_rows else []
+    if outside:
+        extra = store.arrow("insights", sql_in("insight_id", outside), columns=INSIGHT_COLUMNS)
+        if extra.num_rows:
+            parts.append(extra.select(INSIGHT_COLUMNS).append_column("in_range", pa.repeat(False, extra.num_rows)))
+    rows = pa.concat_tables(parts) if parts else _empty(store)
+    rows = store.with_topics(rows)
+    rows = rows.append_column("picked_before", pc.is_in(rows.column("insight_id"), pa.array(picked, pa.string())))
+    profile = _profile(store, interests, settings) if interests else None
+    return RankInputs(rows, matrix(rows.column("vector")), _feed_weights(store), profile)
+
+
+def _empty(store: Store) -> pa.Table:
+    tbl = store.table("insights", create=False)
+    fields = [tbl.schema.field(c) for c in INSIGHT_COLUMNS] if tbl is not None else \
+        [pa.field(c, pa.list_(pa.float32()) if c == "vector" else pa.string()) for c in INSIGHT_COLUMNS]
+    return pa.schema([*fields, pa.field("in_range", pa.bool_())]).empty_table()
+
+
+def _feed_weights(store: Store) -> dict[str, float]:
+    rows = store.rows("feeds", columns=["feed_id", "weight"])
+    return {r["feed_id"]: 1.0 if r["weight"] is None else max(float(r["weight"]), 0.0) for r in rows}
+
+
+def _profile(store: Store, interests: list[str], settings: Settings | None) -> np.ndarray | None:
+    """Unit vectors of the interests: topic centroids, liked insights' vectors, and embedded keywords."""
+    from ..insights.embed import embed
+
+    topics = store.arrow("topics", sql_in("topic_id", interests), columns=["topic_id", "centroid"])
+    liked = store.arrow("insights", sql_in("insight_id", interests), columns=["insight_id", "vector"])
+    found = set(topics.column("topic_id").to_pylist() if topics.num_rows else [])
+    found |= set(liked.column("insight_id").to_pylist() if liked.num_rows else [])
+    keywords = [i for i in interests if i not in found and i.strip()]
+    parts = [matrix(topics.column("centroid"))] if topics.num_rows else []
+    if liked.num_rows:
+        parts.append(matrix(liked.column("vector")))
+    if keywords:
+        parts.append(embed(keywords, settings=settings))
+    if not parts:
+        return None
+    vectors = np.vstack(parts).astype(np.float32)
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
