@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Browser
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.app_fixtures import APP, EDITOR_PASSWORD, ROOT
 
@@ -105,6 +106,25 @@ def settle(page: object) -> None:
     page.wait_for_selector(IDLE, timeout=PAGE_TIMEOUT_MS)  # type: ignore[attr-defined]
     page.wait_for_function(SETTLED, timeout=PAGE_TIMEOUT_MS)  # type: ignore[attr-defined]
     assert page.locator('[data-testid="stException"]').count() == 0, f"an exception on {page.url}"  # type: ignore[attr-defined]
+
+
+def reveal(page: object, header: str, target: object) -> None:
+    """Open the expander titled `header` until `target` in it can be used.
+
+    A rerun can re-mount the expander closed just after a click (signing in changes what it holds), so this checks
+    again once the page has settled rather than trusting one click.
+    """
+    for _ in range(4):
+        settle(page)
+        if target.is_visible() and target.is_enabled():  # type: ignore[attr-defined]
+            return
+        page.get_by_text(header, exact=True).click()  # type: ignore[attr-defined]
+        try:
+            target.wait_for(state="visible", timeout=5_000)  # type: ignore[attr-defined]
+        except PlaywrightTimeout:
+            continue
+    settle(page)
+    assert target.is_visible(), f"{header!r} did not open"  # type: ignore[attr-defined]
 
 
 def sign_in(page: object) -> None:

@@ -15,7 +15,7 @@ from playwright.sync_api import Browser
 from pipeline.engine.topic_views import topic_list
 from pipeline.store import open_store
 from tests.app_fixtures import ROOT, run_pipeline
-from tests.browser_fixtures import JOB_TIMEOUT_MS, PAGE_TIMEOUT_MS, VIEWPORT, settle, sign_in
+from tests.browser_fixtures import JOB_TIMEOUT_MS, PAGE_TIMEOUT_MS, VIEWPORT, reveal, settle, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -83,15 +83,13 @@ def test_researchers_morning(web_audio_feed: str, browser: Browser, shots: Path,
     renamed = topic_list(store)[0]  # the first in the form's list, the largest topic
     page.get_by_text("Rename or merge topics", exact=True).click()
     sign_in(page)  # renaming is an editor's change
-    if not page.get_by_label("New name").is_visible():
-        page.get_by_text("Rename or merge topics", exact=True).click()
+    reveal(page, "Rename or merge topics", page.get_by_label("New name"))
     page.get_by_label("New name").fill(NEW_NAME)
     page.get_by_role("button", name="Rename").click()
     page.get_by_text(f"Renamed the topic to “{NEW_NAME}”").wait_for(timeout=PAGE_TIMEOUT_MS)
     settle(page)
     recluster = page.get_by_role("button", name="Re-cluster topics now")
-    if not recluster.is_visible():
-        page.get_by_text("Rename or merge topics", exact=True).click()
+    reveal(page, "Rename or merge topics", recluster)
     recluster.click()
     page.get_by_text("Re-clustering finished").wait_for(timeout=JOB_TIMEOUT_MS)
     settle(page)
