@@ -81,30 +81,58 @@ def novelty(cand: dict, rows: pa.Table, row_vectors: np.ndarray, start: datetime
     return (1.0 - closest).astype(np.float32)
 
 
+def _topic_codes(*columns: list) -> list[np.ndarray]:
+    """Each list of topic ids as integer codes shared across the lists; -1 for no topic."""
+    names = sorted({t for column in columns for t in column if t})
+    code = {t: n for n, t in enumerate(names)}
+    return [np.array([code.get(t, -1) for t in column], dtype=np.int64) for column in columns]
+
+
+def _other_podcasts(vectors: np.ndarray, own: np.ndarray, others: np.ndarray, feeds: np.ndarray,
+                    threshold: float) -> np.ndarray:
+    """For each row, how many podcasts besides its own (`own`: feed codes) have an insight in `others` at `threshold`
+    cosine or closer; `feeds` are the codes of `others`' podcasts, sorted."""
+    counts = np.zeros(len(vectors), dtype=np.int64)
+    if len(vectors) == 0 or len(others) == 0:
+        return counts
+    starts = np.flatnonzero(np.r_[True, feeds[1:] != feeds[:-1]])
+    for lo in range(0, len(vectors), BLOCK):
+        # Per podcast, the best match: a podcast corroborates when that reaches the threshold.
+        similar = np.maximum.reduceat(vectors[lo:lo + BLOCK] @ others.T, starts, axis=1) >= threshold
+        similar &= feeds[starts][None, :] != own[lo:lo + BLOCK, None]
+        counts[lo:lo + BLOCK] = similar.sum(axis=1)
+    return counts
+
+
 def corroboration(cand: dict, rows: pa.Table, row_vectors: np.ndarray, since: datetime, threshold: float,
                   full: int) -> np.ndarray:
-    """How many other podcasts said something similar since `since`, as a share of `full` (capped at 1)."""
+    """How many other podcasts said something similar since `since`, as a share of `full` (capped at 1).
+
+    Exact, in two passes: each candidate is compared with its own topic's insights first, and with all of them only
+    when fewer than `full` podcasts matched there (a similar insight is mostly in the same topic; the count is capped).
+    """
     vectors = cand["vector"]
-    counts = np.zeros(len(vectors), dtype=np.float32)
+    counts = np.zeros(len(vectors), dtype=np.int64)
     if len(vectors) == 0 or rows.num_rows == 0:
-        return counts
+        return counts.astype(np.float32)
     in_window = _mask(pc.and_(rows.column("in_range"), pc.greater_equal(rows.column("published"), iso_prefix(since))))
     window = rows.filter(in_window)
     if window.num_rows == 0:
-        return counts
+        return counts.astype(np.float32)
     feeds, codes = np.unique(np.array(window.column("feed_id").to_pylist(), dtype=str), return_inverse=True)
     by_feed = np.argsort(codes, kind="stable")
-    starts = np.searchsorted(codes[by_feed], np.arange(len(feeds)))
+    window_feeds = codes[by_feed]
     window_vectors = row_vectors[np.flatnonzero(in_window)[by_feed]]
     own = {feed: n for n, feed in enumerate(feeds.tolist())}
-    own_feed = np.array([own.get(f, -1) for f in cand["feed_id"]])
-    for lo in range(0, len(vectors), BLOCK):
-        # Per podcast, the best match: a podcast corroborates when that reaches the threshold.
-        similar = np.maximum.reduceat(vectors[lo:lo + BLOCK] @ window_vectors.T, starts, axis=1) >= threshold
-        mine = own_feed[lo:lo + BLOCK]
-        similar[np.flatnonzero(mine >= 0), mine[mine >= 0]] = False
-        counts[lo:lo + BLOCK] = np.minimum(similar.sum(axis=1), full) / full
-    return counts
+    own_feed = np.array([own.get(f, -1) for f in cand["feed_id"]], dtype=np.int64)
+    cand_topics, window_topics = _topic_codes(cand["topic_id"], window.column("topic_id").to_pylist())
+    window_topics = window_topics[by_feed]
+    for code in np.unique(cand_topics[cand_topics >= 0]):
+        at, cols = np.flatnonzero(cand_topics == code), np.flatnonzero(window_topics == code)
+        counts[at] = _other_podcasts(vectors[at], own_feed[at], window_vectors[cols], window_feeds[cols], threshold)
+    rest = np.flatnonzero(counts < full)
+    counts[rest] = _other_podcasts(vectors[rest], own_feed[rest], window_vectors, window_feeds, threshold)
+    return (np.minimum(counts, full) / full).astype(np.float32)
 
 
 def recency(cand: dict, start: datetime, end: datetime) -> np.ndarray:
