@@ -37,50 +37,6 @@ def _max_similarity(vectors: np.ndarray, others: np.ndarray) -> np.ndarray:
     return np.clip(out, 0, 1)
 
 
-def novelty(cand: dict, rows: pa.Table, row_vectors: np.ndarray, start: datetime) -> np.ndarray:
-    """1 minus the closest match among earlier briefs' picks and the same topic's insights before the window.
-
-    `rows` and `row_vectors` are RankInputs': its `picked_before` rows are the earlier picks, its in-range rows
-    published before `start` the history.
-    """
-    vectors = cand["vector"]
-    if len(vectors) == 0:
-        return np.zeros(0, dtype=np.float32)
-    closest = np.zeros(len(vectors), dtype=np.float32)
-    picked = _mask(rows.column("picked_before"))
-    if picked.any():
-        closest = _max_similarity(vectors, row_vectors[picked])
-    in_history = _mask(pc.and_(rows.column("in_range"), pc.less(rows.column("published"), iso_prefix(start))))
-    history = rows.filter(in_history)
-    if history.num_rows == 0:
-        return 1.0 - closest
-    history_at = np.flatnonzero(in_history)  # positions in `rows` of the history
-    # An insight pinned from before the window is part of that history; it must not match itself.
-    in_history = {insight_id: n for n, insight_id in enumerate(history.column("insight_id").to_pylist())}
-    history_topics = [t or "" for t in history.column("topic_id").to_pylist()]
-    names, codes = np.unique(np.array(history_topics + [t or "" for t in cand["topic_id"]], dtype=str),
-                             return_inverse=True)
-    history_codes, cand_codes = codes[:len(history_topics)], codes[len(history_topics):]
-    by_topic = np.argsort(history_codes, kind="stable")  # each topic's history rows, in their order
-    bounds = np.searchsorted(history_codes[by_topic], np.arange(len(names) + 1))
-    for code in np.unique(cand_codes):
-        rows = np.flatnonzero(cand_codes == code)
-        # The topic's own history; while there are no topics, the whole history.
-        cols = np.arange(len(history_topics)) if names[code] == "" else by_topic[bounds[code]:bounds[code + 1]]
-        if len(cols) == 0:
-            continue
-        for lo in range(0, len(rows), BLOCK):
-            block = rows[lo:lo + BLOCK]
-            sims = vectors[block] @ row_vectors[history_at[cols]].T
-            for i, row in enumerate(block):
-                n = in_history.get(cand["insight_id"][row])
-                at = np.searchsorted(cols, n) if n is not None else len(cols)
-                if at < len(cols) and cols[at] == n:
-                    sims[i, at] = -1.0
-            closest[block] = np.maximum(closest[block], np.clip(sims.max(axis=1), 0, 1))
-    return (1.0 - closest).astype(np.float32)
-
-
 def _topic_codes(*columns: list) -> list[np.ndarray]:
     """Each list of topic ids as integer codes shared across the lists; -1 for no topic."""
     names = sorted({t for column in columns for t in column if t})
@@ -102,6 +58,49 @@ def _other_podcasts(vectors: np.ndarray, own: np.ndarray, others: np.ndarray, fe
         similar &= feeds[starts][None, :] != own[lo:lo + BLOCK, None]
         counts[lo:lo + BLOCK] = similar.sum(axis=1)
     return counts
+
+
+def novelty(cand: dict, rows: pa.Table, row_vectors: np.ndarray, start: datetime) -> np.ndarray:
+    """1 minus the closest match among earlier briefs' picks and the same topic's insights before the window.
+
+    `rows` and `row_vectors` are RankInputs': its `picked_before` rows are the earlier picks, its in-range rows
+    published before `start` the history.
+    """
+    vectors = cand["vector"]
+    if len(vectors) == 0:
+        return np.zeros(0, dtype=np.float32)
+    closest = np.zeros(len(vectors), dtype=np.float32)
+    picked = _mask(rows.column("picked_before"))
+    if picked.any():
+        closest = _max_similarity(vectors, row_vectors[picked])
+    history_at = np.flatnonzero(_mask(pc.and_(rows.column("in_range"),
+                                              pc.less(rows.column("published"), iso_prefix(start)))))
+    if len(history_at) == 0:
+        return 1.0 - closest
+    history = rows.take(history_at)
+    cand_topics, history_topics = _topic_codes(cand["topic_id"], history.column("topic_id").to_pylist())
+    by_topic = np.argsort(history_topics, kind="stable")  # each topic's history rows, in their order
+    history_vectors = row_vectors[history_at[by_topic]]  # one copy; each topic's rows are a slice of it
+    bounds = np.searchsorted(history_topics[by_topic], np.arange(max(cand_topics.max(), history_topics.max()) + 2))
+    # An insight pinned from before the window is part of that history; it must not match itself.
+    own = pc.index_in(pa.array(cand["insight_id"], pa.string()), value_set=history.column("insight_id"))
+    own = np.asarray(pc.fill_null(own, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    sorted_at = np.empty(len(by_topic), dtype=np.int64)
+    sorted_at[by_topic] = np.arange(len(by_topic))
+    own = np.where(own >= 0, sorted_at[np.maximum(own, 0)], -1)  # its position in history_vectors
+    for code in np.unique(cand_topics):
+        # The topic's own history; while there are no topics (code -1), the whole history.
+        lo, hi = (0, len(by_topic)) if code < 0 else (bounds[code], bounds[code + 1])
+        if lo == hi:
+            continue
+        at = np.flatnonzero(cand_topics == code)
+        for first in range(0, len(at), BLOCK):
+            block = at[first:first + BLOCK]
+            sims = vectors[block] @ history_vectors[lo:hi].T
+            mine = np.flatnonzero((own[block] >= lo) & (own[block] < hi))
+            sims[mine, own[block][mine] - lo] = -1.0
+            closest[block] = np.maximum(closest[block], np.clip(sims.max(axis=1), 0, 1))
+    return (1.0 - closest).astype(np.float32)
 
 
 def corroboration(cand: dict, rows: pa.Table, row_vectors: np.ndarray, since: datetime, threshold: float,
