@@ -77,7 +77,7 @@ def novelty(cand: dict, rows: pa.Table, row_vectors: np.ndarray, start: datetime
                                               pc.less(rows.column("published"), iso_prefix(start)))))
     if len(history_at) == 0:
         return 1.0 - closest
-    history = rows.take(history_at)
+    history = rows.select(["insight_id", "topic_id"]).take(history_at)  # not the vectors: 130 MB at 1M
     cand_topics, history_topics = _topic_codes(cand["topic_id"], history.column("topic_id").to_pylist())
     by_topic = np.argsort(history_topics, kind="stable")  # each topic's history rows, in their order
     history_vectors = row_vectors[history_at[by_topic]]  # one copy; each topic's rows are a slice of it
@@ -115,7 +115,7 @@ def corroboration(cand: dict, rows: pa.Table, row_vectors: np.ndarray, since: da
     if len(vectors) == 0 or rows.num_rows == 0:
         return counts.astype(np.float32)
     in_window = _mask(pc.and_(rows.column("in_range"), pc.greater_equal(rows.column("published"), iso_prefix(since))))
-    window = rows.filter(in_window)
+    window = rows.select(["feed_id", "topic_id"]).filter(in_window)
     if window.num_rows == 0:
         return counts.astype(np.float32)
     feeds, codes = np.unique(np.array(window.column("feed_id").to_pylist(), dtype=str), return_inverse=True)
