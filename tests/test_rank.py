@@ -153,3 +153,19 @@ def test_scorers_are_pure_functions_over_one_arrow_table() -> None:
     assert recency(cand, start, end).tolist() == [0.25, 0.75]
     assert podcast_weight(cand, {"f1": 2.0, "f2": 1.0}).tolist() == [1.0, 0.5]
     assert interest(cand, None) is None and interest(cand, unit[1:2]).tolist() == [0.0, 1.0]
+
+
+@pytest.mark.parametrize("full", [3, 4])
+def test_corroboration_counts_other_topics_when_the_own_topic_falls_short(full: int) -> None:
+    unit = np.eye(2, dtype=np.float32)
+    vectors = np.stack([unit[0]] * 5 + [unit[1]])
+    rows = pa.table({
+        "insight_id": ["c", "t1-f2", "t1-f3", "t1-f4", "t2-f5", "t1-f6"],
+        "feed_id": ["f1", "f2", "f3", "f4", "f5", "f6"], "published": ["2024-05-10T06:00:00"] * 6,
+        "topic_id": ["t1", "t1", "t1", "t1", "t2", "t1"], "in_range": [True] * 6,
+    })
+    cand = {"insight_id": ["c"], "feed_id": ["f1"], "topic_id": ["t1"], "vector": vectors[:1]}
+    since = datetime(2024, 5, 4, tzinfo=UTC)
+
+    # Three podcasts agree within the topic (f6 says something else); the fourth, f5, only in another topic.
+    assert corroboration(cand, rows, vectors, since, 0.68, full).tolist() == [1.0]

@@ -10,7 +10,7 @@ import pytest
 from lancedb.index import Bitmap, IvfHnswSq
 
 from pipeline.errors import StoreError
-from pipeline.store import COMMIT_ATTEMPTS, SCHEMAS, Store, _committed, insights_schema
+from pipeline.store import COMMIT_ATTEMPTS, LOOKUP_BY_ID, SCHEMAS, Store, _committed, insights_schema
 
 
 def test_a_table_from_an_older_version_gains_new_columns_as_nulls(tmp_path: Path) -> None:
@@ -84,3 +84,14 @@ def test_an_old_store_with_topics_in_its_insights_moves_them_out_and_keeps_its_v
     assert store.rows("topics")[0]["label"] == "An editor's name"
     Store(tmp_path).rows("insights")  # opening it again moves nothing twice
     assert store.count("insight_topics") == 270
+
+
+def test_many_rows_get_their_topics_as_another_handle_last_wrote_them(tmp_path: Path) -> None:
+    reader, writer = Store(tmp_path / "db"), Store(tmp_path / "db")
+    ids = [f"in-{n:05d}" for n in range(LOOKUP_BY_ID + 1)]  # past the lookup by id: the whole table is read
+    writer.upsert("insight_topics", [{"insight_id": i, "topic_id": "t1", "x": 0.0, "y": 0.0} for i in ids[1:]])
+    wanted = pa.table({"insight_id": ids})
+    assert reader.with_topics(wanted).column("topic_id").to_pylist() == [None] + ["t1"] * (len(ids) - 1)
+
+    writer.upsert("insight_topics", [{"insight_id": ids[0], "topic_id": "t2", "x": 0.0, "y": 0.0}])
+    assert reader.with_topics(wanted).column("topic_id").to_pylist()[:2] == ["t2", "t1"]

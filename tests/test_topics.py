@@ -4,12 +4,13 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from pipeline.config import Settings
 from pipeline.engine.topic_edits import merge_topics, rename_topic
 from pipeline.engine.topic_views import topic_insights, topic_list, topic_map, topic_trend, trend_freq
-from pipeline.engine.topics import assign_topics, topics
+from pipeline.engine.topics import LABEL_MEMBERS, _label_sample, assign_topics, topics
 from pipeline.errors import PodbriefError
 from pipeline.store import Store, open_store, sql_in
 from tests.engine_fixtures import Engine, add_extra_insights, build_engine
@@ -247,3 +248,12 @@ def test_topics_over_time_fill_the_empty_periods_and_the_period_suits_the_range(
 def test_no_two_topics_share_a_name(seeded_db: Path) -> None:
     labels = [t["label"].lower() for t in open_store(str(seeded_db)).rows("topics")]
     assert len(labels) > 2 and len(set(labels)) == len(labels)  # one name would read, and chart, as one topic
+
+
+def test_labels_come_from_at_most_label_members_of_each_topic_and_all_of_a_small_one() -> None:
+    labels = np.array([0] * (LABEL_MEMBERS + 50) + [1] * 7 + [0] * 50)
+
+    sample = _label_sample(labels)
+
+    assert np.bincount(labels[sample]).tolist() == [LABEL_MEMBERS, 7]
+    assert sample.tolist() == sorted(set(sample.tolist()))

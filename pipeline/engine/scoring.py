@@ -37,6 +37,29 @@ def _max_similarity(vectors: np.ndarray, others: np.ndarray) -> np.ndarray:
     return np.clip(out, 0, 1)
 
 
+def _topic_codes(*columns: list) -> list[np.ndarray]:
+    """Each list of topic ids as integer codes shared across the lists; -1 for no topic."""
+    names = sorted({t for column in columns for t in column if t})
+    code = {t: n for n, t in enumerate(names)}
+    return [np.array([code.get(t, -1) for t in column], dtype=np.int64) for column in columns]
+
+
+def _other_podcasts(vectors: np.ndarray, own: np.ndarray, others: np.ndarray, feeds: np.ndarray,
+                    threshold: float) -> np.ndarray:
+    """For each row, how many podcasts besides its own (`own`: feed codes) have an insight in `others` at `threshold`
+    cosine or closer; `feeds` are the codes of `others`' podcasts, sorted."""
+    counts = np.zeros(len(vectors), dtype=np.int64)
+    if len(vectors) == 0 or len(others) == 0:
+        return counts
+    starts = np.flatnonzero(np.r_[True, feeds[1:] != feeds[:-1]])
+    for lo in range(0, len(vectors), BLOCK):
+        # Per podcast, the best match: a podcast corroborates when that reaches the threshold.
+        similar = np.maximum.reduceat(vectors[lo:lo + BLOCK] @ others.T, starts, axis=1) >= threshold
+        similar &= feeds[starts][None, :] != own[lo:lo + BLOCK, None]
+        counts[lo:lo + BLOCK] = similar.sum(axis=1)
+    return counts
+
+
 def novelty(cand: dict, rows: pa.Table, row_vectors: np.ndarray, start: datetime) -> np.ndarray:
     """1 minus the closest match among earlier briefs' picks and the same topic's insights before the window.
 
@@ -50,61 +73,65 @@ def novelty(cand: dict, rows: pa.Table, row_vectors: np.ndarray, start: datetime
     picked = _mask(rows.column("picked_before"))
     if picked.any():
         closest = _max_similarity(vectors, row_vectors[picked])
-    in_history = _mask(pc.and_(rows.column("in_range"), pc.less(rows.column("published"), iso_prefix(start))))
-    history = rows.filter(in_history)
-    if history.num_rows == 0:
+    history_at = np.flatnonzero(_mask(pc.and_(rows.column("in_range"),
+                                              pc.less(rows.column("published"), iso_prefix(start)))))
+    if len(history_at) == 0:
         return 1.0 - closest
-    history_at = np.flatnonzero(in_history)  # positions in `rows` of the history
+    history = rows.select(["insight_id", "topic_id"]).take(history_at)  # not the vectors: 130 MB at 1M
+    cand_topics, history_topics = _topic_codes(cand["topic_id"], history.column("topic_id").to_pylist())
+    by_topic = np.argsort(history_topics, kind="stable")  # each topic's history rows, in their order
+    history_vectors = row_vectors[history_at[by_topic]]  # one copy; each topic's rows are a slice of it
+    bounds = np.searchsorted(history_topics[by_topic], np.arange(max(cand_topics.max(), history_topics.max()) + 2))
     # An insight pinned from before the window is part of that history; it must not match itself.
-    in_history = {insight_id: n for n, insight_id in enumerate(history.column("insight_id").to_pylist())}
-    history_topics = [t or "" for t in history.column("topic_id").to_pylist()]
-    names, codes = np.unique(np.array(history_topics + [t or "" for t in cand["topic_id"]], dtype=str),
-                             return_inverse=True)
-    history_codes, cand_codes = codes[:len(history_topics)], codes[len(history_topics):]
-    by_topic = np.argsort(history_codes, kind="stable")  # each topic's history rows, in their order
-    bounds = np.searchsorted(history_codes[by_topic], np.arange(len(names) + 1))
-    for code in np.unique(cand_codes):
-        rows = np.flatnonzero(cand_codes == code)
-        # The topic's own history; while there are no topics, the whole history.
-        cols = np.arange(len(history_topics)) if names[code] == "" else by_topic[bounds[code]:bounds[code + 1]]
-        if len(cols) == 0:
+    own = pc.index_in(pa.array(cand["insight_id"], pa.string()), value_set=history.column("insight_id"))
+    own = np.asarray(pc.fill_null(own, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    sorted_at = np.empty(len(by_topic), dtype=np.int64)
+    sorted_at[by_topic] = np.arange(len(by_topic))
+    own = np.where(own >= 0, sorted_at[np.maximum(own, 0)], -1)  # its position in history_vectors
+    for code in np.unique(cand_topics):
+        # The topic's own history; while there are no topics (code -1), the whole history.
+        lo, hi = (0, len(by_topic)) if code < 0 else (bounds[code], bounds[code + 1])
+        if lo == hi:
             continue
-        for lo in range(0, len(rows), BLOCK):
-            block = rows[lo:lo + BLOCK]
-            sims = vectors[block] @ row_vectors[history_at[cols]].T
-            for i, row in enumerate(block):
-                n = in_history.get(cand["insight_id"][row])
-                at = np.searchsorted(cols, n) if n is not None else len(cols)
-                if at < len(cols) and cols[at] == n:
-                    sims[i, at] = -1.0
+        at = np.flatnonzero(cand_topics == code)
+        for first in range(0, len(at), BLOCK):
+            block = at[first:first + BLOCK]
+            sims = vectors[block] @ history_vectors[lo:hi].T
+            mine = np.flatnonzero((own[block] >= lo) & (own[block] < hi))
+            sims[mine, own[block][mine] - lo] = -1.0
             closest[block] = np.maximum(closest[block], np.clip(sims.max(axis=1), 0, 1))
     return (1.0 - closest).astype(np.float32)
 
 
 def corroboration(cand: dict, rows: pa.Table, row_vectors: np.ndarray, since: datetime, threshold: float,
                   full: int) -> np.ndarray:
-    """How many other podcasts said something similar since `since`, as a share of `full` (capped at 1)."""
+    """How many other podcasts said something similar since `since`, as a share of `full` (capped at 1).
+
+    Exact, in two passes: each candidate is compared with its own topic's insights first, and with all of them only
+    when fewer than `full` podcasts matched there (a similar insight is mostly in the same topic; the count is capped).
+    """
     vectors = cand["vector"]
-    counts = np.zeros(len(vectors), dtype=np.float32)
+    counts = np.zeros(len(vectors), dtype=np.int64)
     if len(vectors) == 0 or rows.num_rows == 0:
-        return counts
+        return counts.astype(np.float32)
     in_window = _mask(pc.and_(rows.column("in_range"), pc.greater_equal(rows.column("published"), iso_prefix(since))))
-    window = rows.filter(in_window)
+    window = rows.select(["feed_id", "topic_id"]).filter(in_window)
     if window.num_rows == 0:
-        return counts
+        return counts.astype(np.float32)
     feeds, codes = np.unique(np.array(window.column("feed_id").to_pylist(), dtype=str), return_inverse=True)
     by_feed = np.argsort(codes, kind="stable")
-    starts = np.searchsorted(codes[by_feed], np.arange(len(feeds)))
+    window_feeds = codes[by_feed]
     window_vectors = row_vectors[np.flatnonzero(in_window)[by_feed]]
     own = {feed: n for n, feed in enumerate(feeds.tolist())}
-    own_feed = np.array([own.get(f, -1) for f in cand["feed_id"]])
-    for lo in range(0, len(vectors), BLOCK):
-        # Per podcast, the best match: a podcast corroborates when that reaches the threshold.
-        similar = np.maximum.reduceat(vectors[lo:lo + BLOCK] @ window_vectors.T, starts, axis=1) >= threshold
-        mine = own_feed[lo:lo + BLOCK]
-        similar[np.flatnonzero(mine >= 0), mine[mine >= 0]] = False
-        counts[lo:lo + BLOCK] = np.minimum(similar.sum(axis=1), full) / full
-    return counts
+    own_feed = np.array([own.get(f, -1) for f in cand["feed_id"]], dtype=np.int64)
+    cand_topics, window_topics = _topic_codes(cand["topic_id"], window.column("topic_id").to_pylist())
+    window_topics = window_topics[by_feed]
+    for code in np.unique(cand_topics[cand_topics >= 0]):
+        at, cols = np.flatnonzero(cand_topics == code), np.flatnonzero(window_topics == code)
+        counts[at] = _other_podcasts(vectors[at], own_feed[at], window_vectors[cols], window_feeds[cols], threshold)
+    rest = np.flatnonzero(counts < full)
+    counts[rest] = _other_podcasts(vectors[rest], own_feed[rest], window_vectors, window_feeds, threshold)
+    return (np.minimum(counts, full) / full).astype(np.float32)
 
 
 def recency(cand: dict, start: datetime, end: datetime) -> np.ndarray:

@@ -44,6 +44,7 @@ MINIBATCH_FROM = 20_000  # from this many insights, mini-batch k-means
 BATCH_SIZE = 4096
 MAP_PULL = 0.5  # map points sit halfway between the insight and its topic centroid, so topics read as groups
 CHUNK = 100_000  # rows per block when assigning, to bound memory
+LABEL_MEMBERS = 1_000  # keywords and phrases come from at most this many random members of a topic (1M: GBs of counts)
 SEED = 0
 META_KEY = "topics"
 ID_FORMAT = "topic-{:04d}"
@@ -129,7 +130,7 @@ def _assign(store: Store, insight_ids: list[str], state: dict, table: pa.Table) 
 def place(vectors: np.ndarray, centroids: np.ndarray, projection: dict[str, list]) -> tuple[np.ndarray, np.ndarray]:
     """Each vector's nearest topic (an index into `centroids`) and its map position."""
     labels, _ = _nearest(vectors, centroids)
-    return labels, map_positions(vectors, centroids[labels], projection)
+    return labels, _positions(vectors, centroids, labels, projection)
 
 
 def _placements(insight_ids: pa.Array | pa.ChunkedArray, topic_ids: list[str], xy: np.ndarray) -> pa.Table:
@@ -177,14 +178,15 @@ def _recluster(store: Store, settings: Settings, started: float) -> TopicRun:
     k = len(centroids)
     sizes = np.bincount(labels, minlength=k)
     topic_ids, kept, next_id = _match(centroids, sizes, previous, state.get("next_id", 1))
-    texts = data.column("text").to_pylist()
-    keywords, phrases = topic_labels(texts, labels, k)
+    texts = data.column("text")
+    sample = _label_sample(labels)
+    keywords, phrases = topic_labels(texts.take(sample).to_pylist(), labels[sample], k)
     counts = overlap(was, labels, k, [p["topic_id"] for p in previous])
     edited = store.rows("topics", "label_source = 'editor' OR array_length(merged_ids) > 0")  # read late: see carry_names
     names = carry_names(previous, edited, topic_ids, counts)
     _name_afresh(names, keywords, phrases, _examples(texts, labels, sims, k), settings)
     projection = _fit_projection(centroids, vectors)
-    xy = map_positions(vectors, centroids[labels], projection)
+    xy = _positions(vectors, centroids, labels, projection)
     store.replace_rows("insight_topics", _placements(data.column("insight_id"),
                                                      np.asarray(topic_ids, dtype=object)[labels].tolist(), xy))
     # Every row was rewritten: until they are in its id index again, each assignment's merge scans the whole table
@@ -312,11 +314,19 @@ def _match(centroids: np.ndarray, sizes: np.ndarray, previous: list[dict], next_
     return [str(i) for i in ids], kept, next_id
 
 
-def _examples(texts: list[str], labels: np.ndarray, sims: np.ndarray, k: int, per: int = 5) -> list[list[str]]:
+def _label_sample(labels: np.ndarray) -> np.ndarray:
+    """Positions, in order, of at most LABEL_MEMBERS members of each cluster, chosen at random (all of a small one)."""
+    order = np.random.default_rng(SEED).permutation(len(labels))
+    order = order[np.argsort(labels[order], kind="stable")]
+    first = np.searchsorted(labels[order], labels[order])  # where each member's cluster starts in `order`
+    return np.sort(order[np.arange(len(order)) - first < LABEL_MEMBERS])
+
+
+def _examples(texts: pa.ChunkedArray, labels: np.ndarray, sims: np.ndarray, k: int, per: int = 5) -> list[list[str]]:
     order = np.lexsort((-sims, labels))
     starts = np.searchsorted(labels[order], np.arange(k))
     ends = np.searchsorted(labels[order], np.arange(k), side="right")
-    return [[texts[i] for i in order[s:min(e, s + per)]] for s, e in zip(starts, ends, strict=True)]
+    return [texts.take(order[s:min(e, s + per)]).to_pylist() for s, e in zip(starts, ends, strict=True)]
 
 
 def _name_afresh(names: list[Name], keywords: list[list[str]], phrases: list[list[str]], examples: list[list[str]],
@@ -377,6 +387,15 @@ def _fit_projection(centroids: np.ndarray, vectors: np.ndarray) -> dict[str, lis
     signs = np.sign(components[np.arange(2), np.abs(components).argmax(axis=1)])  # fixed signs, as sklearn does
     components *= np.where(signs == 0, 1, signs)[:, None]
     return {"mean": mean.tolist(), "components": components.tolist(), "pull": MAP_PULL}
+
+
+def _positions(vectors: np.ndarray, centroids: np.ndarray, labels: np.ndarray, projection: dict[str, list]) -> np.ndarray:
+    """map_positions of vectors in their clusters (`labels`), in blocks: at 1M the whole product takes several GB."""
+    xy = np.empty((len(vectors), 2), dtype=np.float32)
+    for start in range(0, len(vectors), CHUNK):
+        block = slice(start, start + CHUNK)
+        xy[block] = map_positions(vectors[block], centroids[labels[block]], projection)
+    return xy
 
 
 def map_positions(vectors: np.ndarray, centroids: np.ndarray, projection: dict[str, list]) -> np.ndarray:
