@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -36,6 +37,7 @@ from .errors import EmbeddingError, StoreError
 from .locations import is_object_store, open_error, storage_options
 
 log = logging.getLogger(__name__)
+Progress = Callable[[str, int, int, str], None]  # (stage, done, total, item title)
 
 STR, F64, I64, BOOL = pa.string(), pa.float64(), pa.int64(), pa.bool_()
 STRS = pa.list_(pa.string())
@@ -136,6 +138,7 @@ VECTOR_EF_CONSTRUCTION = 150
 REFINE_FACTOR = 10  # 1M insights: recall@10 0.78 at 1, 0.87 at 10 (no gain at 20), p50 3 -> 5 ms (bench/engine.py)
 TOPIC_COLUMNS = ["topic_id", "x", "y"]  # in insight_topics; stores made before it kept them in insights
 LOOKUP_BY_ID = 2_000  # up to this many insights, topic columns are looked up by id; beyond, one scan
+REBUILD_BEAT_S = 10  # how often a rebuild of the vector index says it is still going
 MIGRATE_BLOCK = 100_000  # rows per merge when moving old topic columns out of insights
 
 
@@ -441,7 +444,7 @@ class Store:
         return query.limit(None).to_arrow()
 
     def ensure_vector_index(self, *, min_rows: int = VECTOR_INDEX_MIN_ROWS) -> bool:
-        """Build a cosine IVF_HNSW_SQ index on insight vectors once the table has `min_rows`; True if one exists."""
+        """Build the vector index on insight vectors once the table has `min_rows`; True if one exists."""
         tbl = self.table("insights", create=False)
         if tbl is None:
             return False
@@ -450,11 +453,36 @@ class Store:
         rows = tbl.count_rows()
         if rows < min_rows:
             return False
-        log.info("Building the vector index over %d insights", rows)
-        config = IvfHnswSq(distance_type="cosine", num_partitions=max(1, round(VECTOR_PARTITIONS_PER_SQRT_ROW * rows ** 0.5)),
-                           ef_construction=VECTOR_EF_CONSTRUCTION)
-        tbl.create_index("vector", config=config)  # with config, the first argument is the column
+        _build_vector_index(tbl, rows)
         return True
+
+    def rebuild_vector_index(self, *, min_rows: int = VECTOR_INDEX_MIN_ROWS, progress: Progress | None = None) -> float | None:
+        """Build the vector index afresh over every insight, then fold in those added meanwhile; returns its coverage
+        (None below `min_rows`). Searches keep using the old index until LanceDB commits the new one."""
+        tbl = self.table("insights", create=False)
+        rows = tbl.count_rows() if tbl is not None else 0
+        if rows < min_rows:
+            return None
+        report = progress or (lambda *_: None)
+        started = time.monotonic()
+        done = threading.Event()
+
+        def beat() -> None:  # LanceDB reports no share done while it builds, so say how long it has been going
+            while not done.wait(REBUILD_BEAT_S):
+                report("vector index", 1, 3, f"building over {rows:,} insights, {time.monotonic() - started:.0f} s so far")
+
+        report("vector index", 0, 3, f"building over {rows:,} insights")
+        beating = threading.Thread(target=beat, daemon=True)
+        beating.start()
+        try:
+            _build_vector_index(tbl, rows)
+        finally:
+            done.set()
+            beating.join()
+        report("vector index", 2, 3, f"built in {time.monotonic() - started:.0f} s; adding insights saved meanwhile")
+        self.compact("insights")
+        report("vector index", 3, 3, "")
+        return self.vector_index_coverage()
 
     def vector_index_coverage(self) -> float | None:
         """The share of insights that the vector index covers (rewritten rows drop out until `optimize`); None without one."""
@@ -563,6 +591,14 @@ def _insights_schema_of(tbl: Any) -> pa.Schema | None:
     if tbl.name != "insights" or "vector" not in tbl.schema.names:
         return None
     return insights_schema(tbl.schema.field("vector").type.list_size)
+
+
+def _build_vector_index(tbl: Any, rows: int) -> None:
+    """Build (or replace: LanceDB commits the new index in one step) the cosine vector index over `rows` insights."""
+    log.info("Building the vector index over %d insights", rows)
+    config = IvfHnswSq(distance_type="cosine", num_partitions=max(1, round(VECTOR_PARTITIONS_PER_SQRT_ROW * rows ** 0.5)),
+                       ef_construction=VECTOR_EF_CONSTRUCTION)
+    tbl.create_index("vector", config=config, replace=True)  # with config, the first argument is the column
 
 
 def _ensure_text_index(tbl: Any) -> None:
