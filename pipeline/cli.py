@@ -355,9 +355,9 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     started = time.monotonic()
     coverage = store.rebuild_vector_index(progress=StageProgress())
     if coverage is None:
-        print(f"fewer than {VECTOR_INDEX_MIN_ROWS:,} insights: searches compare with every one, no index to rebuild")
+        print(f"fewer than {VECTOR_INDEX_MIN_ROWS:,} insights: searches look at every one, so there is no index to rebuild")
     else:
-        print(f"vector index rebuilt in {time.monotonic() - started:.0f} s; it covers {coverage:.1%} of the insights")
+        print(f"search index rebuilt in {time.monotonic() - started:.0f} s; it covers {coverage:.1%} of the insights")
     return 0
 
 

@@ -469,9 +469,9 @@ class Store:
 
         def beat() -> None:  # LanceDB reports no share done while it builds, so say how long it has been going
             while not done.wait(REBUILD_BEAT_S):
-                report("vector index", 1, 3, f"building over {rows:,} insights, {time.monotonic() - started:.0f} s so far")
+                report("index", 1, 3, f"building over {rows:,} insights, {time.monotonic() - started:.0f} s so far")
 
-        report("vector index", 0, 3, f"building over {rows:,} insights")
+        report("index", 0, 3, f"building over {rows:,} insights")
         beating = threading.Thread(target=beat, daemon=True)
         beating.start()
         try:
@@ -479,9 +479,9 @@ class Store:
         finally:
             done.set()
             beating.join()
-        report("vector index", 2, 3, f"built in {time.monotonic() - started:.0f} s; adding insights saved meanwhile")
+        report("index", 2, 3, f"built in {time.monotonic() - started:.0f} s; adding insights saved meanwhile")
         self.compact("insights")
-        report("vector index", 3, 3, "")
+        report("index", 3, 3, "")
         return self.vector_index_coverage()
 
     def vector_index_coverage(self) -> float | None:
