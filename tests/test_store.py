@@ -12,7 +12,15 @@ from lancedb.index import Bitmap, IvfHnswSq
 
 from pipeline import store as store_module
 from pipeline.errors import StoreError
-from pipeline.store import COMMIT_ATTEMPTS, LOOKUP_BY_ID, SCHEMAS, Store, _committed, insights_schema
+from pipeline.store import (
+    COMMIT_ATTEMPTS,
+    LOOKUP_BY_ID,
+    SCHEMAS,
+    VECTOR_INDEX_TYPE,
+    Store,
+    _committed,
+    insights_schema,
+)
 
 
 def test_a_table_from_an_older_version_gains_new_columns_as_nulls(tmp_path: Path) -> None:
@@ -147,3 +155,18 @@ def test_a_rebuild_of_the_vector_index_keeps_searches_answering_and_ends_coverin
     assert all(top == "i0007" and cover is not None for _, top, cover in during)  # answered, with an index, all along
     assert stages[0] == (0, 3, "building over 2,000 insights") and stages[-1] == (3, 3, "")
     assert store.rebuild_vector_index(min_rows=10_000) is None  # too few insights for an index: nothing to rebuild
+
+
+def test_a_vector_index_of_an_earlier_kind_is_replaced_when_indexes_are_next_ensured(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.insights_table("test-model", 8)
+    vectors = np.random.default_rng(2).normal(size=(300, 8))
+    store.upsert("insights", [{"insight_id": f"i{n:03d}", "episode_id": "e1", "text": f"Insight {n}.", "vector": v.tolist()}
+                              for n, v in enumerate(vectors)])
+    store.table("insights").create_index("vector", config=IvfHnswSq(distance_type="cosine", num_partitions=1))
+
+    assert store.ensure_vector_index(min_rows=1000)  # too few insights to build one: the old one stays
+    assert [i.index_type for i in store.table("insights").list_indices()] == ["IvfHnswSq"]
+    assert store.ensure_vector_index(min_rows=100)
+    assert [i.index_type for i in store.table("insights").list_indices()] == [VECTOR_INDEX_TYPE]
+    assert store.vector_index_coverage() == 1.0
