@@ -36,6 +36,7 @@ else:  # the dashboard script; its imports stay here so that serving the routes 
         feed_admin.PREVIEW_KEY: None,  # the feed address whose preview the Feeds page shows
         "reader_email": None,  # the reader the Readers page shows
         "send_job": None,  # the sending run started from the Readers page: (pid, log path)
+        "index_job": None,  # the search index rebuild started from the Feeds page: (pid, log path)
     }
 
     st.set_page_config(page_title="Podbrief", page_icon=":material/podcasts:", layout="wide")

@@ -7,7 +7,7 @@ times the library calls the dashboard and CLI use, and prints one JSON object as
 
     python bench/engine.py --n 100000 --vs-bertopic
 
-vector_index_s is the IVF_HNSW_SQ build over all N vectors, other_index_s the scalar and full-text indexes; recall_at_10
+vector_index_s is the IVF_FLAT build over all N vectors, other_index_s the scalar and full-text indexes; recall_at_10
 compares the index's top ten with an exact search for RECALL_QUERIES insights. cluster_s is `topics(rebuild=True)`:
 loading the vectors, choosing k, k-means, merging, c-TF-IDF keywords, the 2-D projection and writing every insight's
 topic to insight_topics; index_coverage_after_cluster shows that the vector index still covers every row (no rebuild

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pipeline.ingest import catalog
-from ui import auth, data, feed_admin, feed_tables, jobs, shell, widgets
+from ui import auth, data, feed_admin, feed_tables, index_admin, jobs, shell, widgets
 
 shell.guard()
 
@@ -108,3 +108,6 @@ if any(not f["removed_at"] for f in feed_rows):
             f"Retry {len(failed_ids)} selected", on_click=_retry, args=(failed_ids,), disabled=not failed_ids,
             help="Select failed episodes in the table above.",
         )
+if editor:
+    st.subheader("Search index")
+    index_admin.rebuild_panel(db)

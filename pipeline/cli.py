@@ -9,6 +9,7 @@ import logging
 import os
 import re
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -345,6 +346,22 @@ def cmd_reembed(args: argparse.Namespace) -> int:
 
 
 @command
+def cmd_reindex(args: argparse.Namespace) -> int:
+    """Rebuild the vector index over every insight; searches keep using the old one until the new one is ready.
+    Example: python -m pipeline reindex"""
+    from .store import VECTOR_INDEX_MIN_ROWS
+
+    store = _store(args)
+    started = time.monotonic()
+    coverage = store.rebuild_vector_index(progress=StageProgress())
+    if coverage is None:
+        print(f"fewer than {VECTOR_INDEX_MIN_ROWS:,} insights: searches look at every one, so there is no index to rebuild")
+    else:
+        print(f"search index rebuilt in {time.monotonic() - started:.0f} s; it covers {coverage:.1%} of the insights")
+    return 0
+
+
+@command
 def cmd_readers(args: argparse.Namespace) -> int:
     """Add, list, change, pause, resume, remove or import the readers the brief is sent to.
     Example: python -m pipeline readers add ana@example.com --size 3 --tz Asia/Tokyo --hour 8 --keyword kubernetes"""
@@ -486,6 +503,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--editor", help="who publishes, recorded in the brief's history (default: your user name)")
     add("seed")
     add("reembed")
+    add("reindex")
     p = add("readers")
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     _reader_options(actions.add_parser("add", help="add a reader (active at once)"))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -29,13 +30,14 @@ import lancedb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from lancedb.index import FTS, Bitmap, BTree, IvfHnswSq
+from lancedb.index import FTS, Bitmap, BTree, IvfFlat
 
 from .config import Settings, get_settings
 from .errors import EmbeddingError, StoreError
 from .locations import is_object_store, open_error, storage_options
 
 log = logging.getLogger(__name__)
+Progress = Callable[[str, int, int, str], None]  # (stage, done, total, item title)
 
 STR, F64, I64, BOOL = pa.string(), pa.float64(), pa.int64(), pa.bool_()
 STRS = pa.list_(pa.string())
@@ -128,14 +130,14 @@ SCALAR_INDEXES = {
 }
 BITMAP_COLUMNS = {"status", "feed_id", "topic_id"}  # few distinct values: bitmap; the rest: btree
 VECTOR_INDEX_MIN_ROWS = 20_000  # below this a flat scan is fast enough and an index not worth its build
-# IVF partitions of about 5 * sqrt(rows) insights each, HNSW graphs built with ef_construction 150. Measured on 100k
-# insights of bench/engine.py (2 cores, load 7): the defaults (sqrt(rows) partitions, ef 300) built in 157 s for a
-# recall@10 of 0.970 and a filtered p95 of 15 ms; these in 49 s for 0.964 and 14 ms.
-VECTOR_PARTITIONS_PER_SQRT_ROW = 0.2
-VECTOR_EF_CONSTRUCTION = 150
-REFINE_FACTOR = 10  # 1M insights: recall@10 0.78 at 1, 0.87 at 10 (no gain at 20), p50 3 -> 5 ms (bench/engine.py)
+# IVF_FLAT: sqrt(rows) partitions of full vectors; a search compares the query exactly with the rows of the 20 nearest
+# partitions (LanceDB's default nprobes), so no re-ranking is needed. 1M insights of bench/engine.py (2 cores, shared):
+# recall@10 0.994, related p95 32 ms, built in 90 s; IVF_HNSW_SQ (200 partitions, ef_construction 150, re-ranking 10x
+# the candidates by exact vectors) had 0.912, 29 ms and 312 s. 5, 10 or 20 probes all gave recall 1.0 on 40 queries.
+VECTOR_INDEX_TYPE = "IvfFlat"  # as LanceDB's list_indices names it
 TOPIC_COLUMNS = ["topic_id", "x", "y"]  # in insight_topics; stores made before it kept them in insights
 LOOKUP_BY_ID = 2_000  # up to this many insights, topic columns are looked up by id; beyond, one scan
+REBUILD_BEAT_S = 10  # how often a rebuild of the vector index says it is still going
 MIGRATE_BLOCK = 100_000  # rows per merge when moving old topic columns out of insights
 
 
@@ -419,9 +421,8 @@ class Store:
         if tbl is None:
             return []
         query = tbl.search(np.asarray(vector, dtype=np.float32), vector_column_name="vector").distance_type("cosine")
-        # With the (quantised) vector index, re-rank REFINE_FACTOR times the candidates by the exact vectors, so that
-        # `_distance` is the true cosine distance and fewer true neighbours are lost to quantisation.
-        query = query.bypass_vector_index() if exact else query.refine_factor(REFINE_FACTOR)
+        if exact:
+            query = query.bypass_vector_index()
         if where:
             query = query.where(where, prefilter=True)
         if columns:
@@ -441,20 +442,47 @@ class Store:
         return query.limit(None).to_arrow()
 
     def ensure_vector_index(self, *, min_rows: int = VECTOR_INDEX_MIN_ROWS) -> bool:
-        """Build a cosine IVF_HNSW_SQ index on insight vectors once the table has `min_rows`; True if one exists."""
+        """Build the vector index on insight vectors once the table has `min_rows`, or replace one of an earlier kind;
+        True if one exists."""
         tbl = self.table("insights", create=False)
         if tbl is None:
             return False
-        if any("vector" in idx.columns for idx in tbl.list_indices()):
+        kinds = {idx.index_type for idx in tbl.list_indices() if "vector" in idx.columns}
+        if kinds == {VECTOR_INDEX_TYPE}:
             return True
         rows = tbl.count_rows()
         if rows < min_rows:
-            return False
-        log.info("Building the vector index over %d insights", rows)
-        config = IvfHnswSq(distance_type="cosine", num_partitions=max(1, round(VECTOR_PARTITIONS_PER_SQRT_ROW * rows ** 0.5)),
-                           ef_construction=VECTOR_EF_CONSTRUCTION)
-        tbl.create_index("vector", config=config)  # with config, the first argument is the column
+            return bool(kinds)
+        _build_vector_index(tbl, rows)  # stores indexed before scale5 had IVF_HNSW_SQ, which missed neighbours
         return True
+
+    def rebuild_vector_index(self, *, min_rows: int = VECTOR_INDEX_MIN_ROWS, progress: Progress | None = None) -> float | None:
+        """Build the vector index afresh over every insight, then fold in those added meanwhile; returns its coverage
+        (None below `min_rows`). Searches keep using the old index until LanceDB commits the new one."""
+        tbl = self.table("insights", create=False)
+        rows = tbl.count_rows() if tbl is not None else 0
+        if rows < min_rows:
+            return None
+        report = progress or (lambda *_: None)
+        started = time.monotonic()
+        done = threading.Event()
+
+        def beat() -> None:  # LanceDB reports no share done while it builds, so say how long it has been going
+            while not done.wait(REBUILD_BEAT_S):
+                report("index", 1, 3, f"building over {rows:,} insights, {time.monotonic() - started:.0f} s so far")
+
+        report("index", 0, 3, f"building over {rows:,} insights")
+        beating = threading.Thread(target=beat, daemon=True)
+        beating.start()
+        try:
+            _build_vector_index(tbl, rows)
+        finally:
+            done.set()
+            beating.join()
+        report("index", 2, 3, f"built in {time.monotonic() - started:.0f} s; adding insights saved meanwhile")
+        self.compact("insights")
+        report("index", 3, 3, "")
+        return self.vector_index_coverage()
 
     def vector_index_coverage(self) -> float | None:
         """The share of insights that the vector index covers (rewritten rows drop out until `optimize`); None without one."""
@@ -563,6 +591,13 @@ def _insights_schema_of(tbl: Any) -> pa.Schema | None:
     if tbl.name != "insights" or "vector" not in tbl.schema.names:
         return None
     return insights_schema(tbl.schema.field("vector").type.list_size)
+
+
+def _build_vector_index(tbl: Any, rows: int) -> None:
+    """Build (or replace: LanceDB commits the new index in one step) the cosine vector index over `rows` insights."""
+    log.info("Building the vector index over %d insights", rows)
+    config = IvfFlat(distance_type="cosine", num_partitions=max(1, round(rows ** 0.5)))
+    tbl.create_index("vector", config=config, replace=True)  # with config, the first argument is the column
 
 
 def _ensure_text_index(tbl: Any) -> None:

@@ -204,7 +204,8 @@ def test_without_a_password_editing_is_off_not_open(app_db: Path, monkeypatch: p
             at = open_app(page, editor="someone")  # even a session that claims an editor
             assert not at.exception
             assert any(auth.EDITING_OFF in i.value for i in at.info), page
-            assert not any(b.label in {"Preview", "Start ingestion run", "Save draft", "Publish"} for b in at.button)
+            assert not any(b.label in {"Preview", "Start ingestion run", "Rebuild the search index", "Save draft", "Publish"}
+                           for b in at.button)
             assert not at.data_editor and not any(t.label == "Editor password" for t in at.text_input)
 
 
@@ -238,3 +239,18 @@ def test_ingestion_runs_in_the_background_and_failures_can_be_retried(empty_db: 
     assert any("1 episode(s) queued again" in s.value for s in at.success)
     episode = open_store(str(empty_db)).rows("episodes", "title = 'Missing clip'")[0]
     assert episode["status"] == "new" and episode["attempts"] == 0
+
+
+def test_an_editor_rebuilds_the_search_index_in_the_background(empty_db: Path) -> None:
+    at = open_app("feeds")
+    click(at, "Rebuild the search index")
+    assert_clean(at)
+    pid, log = at.session_state["index_job"]
+    assert Path(log).parent == empty_db / jobs.JOBS_FOLDER
+    deadline = time.monotonic() + JOB_WAIT_S
+    while jobs.job_state(pid, log).running and time.monotonic() < deadline:
+        time.sleep(1)
+    assert jobs.job_state(pid, log).returncode == 0, jobs.job_state(pid, log).tail
+    at.run()
+    assert_clean(at)
+    assert any("Fewer than 20,000 insights: searches look at every one" in s.value for s in at.success)

@@ -1,5 +1,6 @@
 """The store against a real LanceDB folder: tables made by an older version gain the columns added since."""
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,8 +10,17 @@ import pyarrow as pa
 import pytest
 from lancedb.index import Bitmap, IvfHnswSq
 
+from pipeline import store as store_module
 from pipeline.errors import StoreError
-from pipeline.store import COMMIT_ATTEMPTS, LOOKUP_BY_ID, SCHEMAS, Store, _committed, insights_schema
+from pipeline.store import (
+    COMMIT_ATTEMPTS,
+    LOOKUP_BY_ID,
+    SCHEMAS,
+    VECTOR_INDEX_TYPE,
+    Store,
+    _committed,
+    insights_schema,
+)
 
 
 def test_a_table_from_an_older_version_gains_new_columns_as_nulls(tmp_path: Path) -> None:
@@ -95,3 +105,68 @@ def test_many_rows_get_their_topics_as_another_handle_last_wrote_them(tmp_path: 
 
     writer.upsert("insight_topics", [{"insight_id": ids[0], "topic_id": "t2", "x": 0.0, "y": 0.0}])
     assert reader.with_topics(wanted).column("topic_id").to_pylist()[:2] == ["t2", "t1"]
+
+
+def test_a_rebuild_of_the_vector_index_keeps_searches_answering_and_ends_covering_every_insight(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = Store(tmp_path)
+    store.insights_table("test-model", 16)
+    vectors = np.random.default_rng(1).normal(size=(2001, 16)).astype(np.float32)
+    rows = [{"insight_id": f"i{n:04d}", "episode_id": "e1", "text": f"Insight {n}.", "vector": v.tolist()}
+            for n, v in enumerate(vectors)]
+    store.upsert("insights", rows[:-1])
+    assert store.ensure_vector_index(min_rows=1000)
+    old_index = store.table("insights").list_indices()
+    build = store_module._build_vector_index
+
+    def build_then_save_one(tbl: object, count: int) -> None:  # an insight saved while the new index was built
+        build(tbl, count)
+        store.upsert("insights", rows[-1:])
+
+    monkeypatch.setattr(store_module, "_build_vector_index", build_then_save_one)
+    building, finished = threading.Event(), threading.Event()
+    answers: list[tuple[bool, str, float | None]] = []
+
+    def search() -> None:  # another handle on the same store, as the dashboard has while a job rebuilds
+        searcher = Store(tmp_path)
+        while not finished.is_set():
+            top = searcher.vector_search(vectors[7], limit=3, columns=["insight_id"])[0]["insight_id"]
+            answers.append((building.is_set(), top, searcher.vector_index_coverage()))
+
+    stages: list[tuple[int, int, str]] = []
+
+    def progress(stage: str, done: int, total: int, item: str) -> None:
+        stages.append((done, total, item))
+        building.set()
+
+    searching = threading.Thread(target=search)
+    searching.start()
+    try:
+        coverage = store.rebuild_vector_index(min_rows=1000, progress=progress)
+    finally:
+        finished.set()
+        searching.join()
+
+    assert coverage == 1.0
+    [new_index] = [i for i in store.table("insights").list_indices() if "vector" in i.columns]
+    assert new_index.index_uuid not in {i.index_uuid for i in old_index}
+    during = [a for a in answers if a[0]]
+    assert during, "no search ran while the index was rebuilt"
+    assert all(top == "i0007" and cover is not None for _, top, cover in during)  # answered, with an index, all along
+    assert stages[0] == (0, 3, "building over 2,000 insights") and stages[-1] == (3, 3, "")
+    assert store.rebuild_vector_index(min_rows=10_000) is None  # too few insights for an index: nothing to rebuild
+
+
+def test_a_vector_index_of_an_earlier_kind_is_replaced_when_indexes_are_next_ensured(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.insights_table("test-model", 8)
+    vectors = np.random.default_rng(2).normal(size=(300, 8))
+    store.upsert("insights", [{"insight_id": f"i{n:03d}", "episode_id": "e1", "text": f"Insight {n}.", "vector": v.tolist()}
+                              for n, v in enumerate(vectors)])
+    store.table("insights").create_index("vector", config=IvfHnswSq(distance_type="cosine", num_partitions=1))
+
+    assert store.ensure_vector_index(min_rows=1000)  # too few insights to build one: the old one stays
+    assert [i.index_type for i in store.table("insights").list_indices()] == ["IvfHnswSq"]
+    assert store.ensure_vector_index(min_rows=100)
+    assert [i.index_type for i in store.table("insights").list_indices()] == [VECTOR_INDEX_TYPE]
+    assert store.vector_index_coverage() == 1.0

@@ -32,7 +32,7 @@ from ..insights.embed import embed, embedding_model
 from ..insights.extract import extract
 from ..lock import ingest_lock
 from ..models import Segment, Transcript, TranscriptLink
-from ..store import Store, now_iso, sql_eq, sql_in, sql_quote
+from ..store import Progress, Store, now_iso, sql_eq, sql_in, sql_quote
 from . import reach
 from .asr_context import EpisodeContext
 from .catalog import add_feeds
@@ -44,7 +44,6 @@ from .transcripts import parse_transcript, pick_transcript
 log = logging.getLogger(__name__)
 
 SCRATCH = "partial-audio"  # in the store's working folder: one subfolder per run for audio being downloaded or transcribed
-Progress = Callable[[str, int, int, str], None]  # (stage, done, total, item title)
 Executor = Callable[[Store, list[dict], Settings], Iterator["EpisodeOutcome"]]  # runs process_episode over episodes
 
 

@@ -1,0 +1,35 @@
+"""An editor rebuilds the search index from the Feeds page, as a background job; searches keep working meanwhile."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import jobs, widgets
+
+JOB_KEY = "index_job"
+POLL_S = 2
+
+
+def rebuild_panel(db: str) -> None:
+    """The "Rebuild the search index" button and, once started, how the rebuild is going."""
+    job = st.session_state[JOB_KEY]
+    running = bool(job) and jobs.job_state(*job).running
+    if st.button("Rebuild the search index", disabled=running, icon=":material/manage_search:",
+                 help="Builds afresh the index that finds similar insights. Searches keep working while it runs."):
+        st.session_state[JOB_KEY] = jobs.start_job(db, ["reindex"])
+        st.rerun()
+    if st.session_state[JOB_KEY]:
+        _job_status()
+
+
+@st.fragment(run_every=POLL_S)
+def _job_status() -> None:
+    state = jobs.job_state(*st.session_state[JOB_KEY])
+    if state.running:
+        progress = state.progress
+        step = f": {progress[3]}" if progress and progress[3] else "…"
+        st.info("Rebuilding the search index" + widgets.inert(step), icon=":material/hourglass_top:")
+    elif state.returncode not in (0, None):
+        st.error("Rebuilding the search index failed: " + widgets.inert(" ".join(state.tail[-3:])))
+    else:
+        st.success(widgets.inert(state.tail[-1].capitalize() if state.tail else "The search index was rebuilt."))
