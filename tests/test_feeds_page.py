@@ -221,11 +221,7 @@ def test_ingestion_runs_in_the_background_and_failures_can_be_retried(empty_db: 
     click(at, "Start ingestion run")
     assert_clean(at)
     pid, log = at.session_state["job_pid"], at.session_state["job_log"]
-    assert Path(log).parent == empty_db / jobs.JOBS_FOLDER
-    deadline = time.monotonic() + JOB_WAIT_S
-    while jobs.job_state(pid, log).running and time.monotonic() < deadline:
-        time.sleep(1)
-    assert jobs.job_state(pid, log).returncode == 0, jobs.job_state(pid, log).tail
+    _wait_for(pid, log, empty_db)
     at.run()
     assert_clean(at)
     assert any(f"Ingestion run {pid} finished" in s.value for s in at.success)
@@ -246,11 +242,16 @@ def test_an_editor_rebuilds_the_search_index_in_the_background(empty_db: Path) -
     click(at, "Rebuild the search index")
     assert_clean(at)
     pid, log = at.session_state["index_job"]
-    assert Path(log).parent == empty_db / jobs.JOBS_FOLDER
+    _wait_for(pid, log, empty_db)
+    at.run()
+    assert_clean(at)
+    assert any("Fewer than 20,000 insights: searches look at every one" in s.value for s in at.success)
+
+
+def _wait_for(pid: int, log: str, db: Path) -> None:
+    """Wait for a background job of the store at `db` to end, and check it ended well."""
+    assert Path(log).parent == db / jobs.JOBS_FOLDER
     deadline = time.monotonic() + JOB_WAIT_S
     while jobs.job_state(pid, log).running and time.monotonic() < deadline:
         time.sleep(1)
     assert jobs.job_state(pid, log).returncode == 0, jobs.job_state(pid, log).tail
-    at.run()
-    assert_clean(at)
-    assert any("Fewer than 20,000 insights: searches look at every one" in s.value for s in at.success)
