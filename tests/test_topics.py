@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from pipeline.config import Settings
+from pipeline.engine.labels import auto_label, topic_phrases
 from pipeline.engine.topic_edits import merge_topics, rename_topic
 from pipeline.engine.topic_views import topic_insights, topic_list, topic_map, topic_trend, trend_freq
 from pipeline.engine.topics import LABEL_MEMBERS, _label_sample, assign_topics, topics
@@ -248,6 +249,19 @@ def test_topics_over_time_fill_the_empty_periods_and_the_period_suits_the_range(
 def test_no_two_topics_share_a_name(seeded_db: Path) -> None:
     labels = [t["label"].lower() for t in open_store(str(seeded_db)).rows("topics")]
     assert len(labels) > 2 and len(set(labels)) == len(labels)  # one name would read, and chart, as one topic
+
+
+def test_a_topic_whose_shared_phrase_is_taken_is_named_by_a_phrase_it_said_not_by_a_keyword_list() -> None:
+    texts = ["Open source wins when maintainers get paid.", "Open source needs paid maintainers too.",
+             "Open source licences protect the commons.", "Open source funding keeps volunteer maintainers going.",
+             "Open source business models sell hosting.", "Open source companies sell support contracts."]
+    labels = np.array([0, 0, 0, 1, 1, 1])
+    phrases = topic_phrases(texts, labels, 2)
+    first = auto_label(phrases[0], [], frozenset())[0]
+    second, source = auto_label(phrases[1], ["open", "source", "business"], frozenset({first.lower()}))
+
+    assert first == "Open source" and source == "phrases" and second.lower() != "open source"
+    assert any(second.lower() in text.lower() for text in texts[3:])  # said by its own members
 
 
 def test_labels_come_from_at_most_label_members_of_each_topic_and_all_of_a_small_one() -> None:

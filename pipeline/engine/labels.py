@@ -136,7 +136,8 @@ def topic_phrases(texts: list[str], labels: np.ndarray, k: int, *, top: int = PH
                   words: tuple[np.ndarray, sparse.csr_matrix] | None = None) -> list[list[str]]:
     """The `top` most distinctive 2-4 word phrases of each of `k` clusters, by c-TF-IDF, each as its members write it.
 
-    A phrase must occur in at least MIN_PHRASE_MEMBERS of the cluster's insights when the cluster has more than that.
+    Phrases in at least MIN_PHRASE_MEMBERS of the cluster's insights come first; the most distinctive ones said
+    fewer times fill the list up to `top`, so a topic whose shared phrases are all other topics' names still gets one.
     """
     from sklearn.feature_extraction.text import CountVectorizer
 
@@ -157,10 +158,10 @@ def topic_phrases(texts: list[str], labels: np.ndarray, k: int, *, top: int = PH
         start, end = scores.indptr[row], scores.indptr[row + 1]
         cols, vals = scores.indices[start:end], scores.data[start:end]
         found_in = np.asarray(members[row, cols].todense()).ravel()
-        need = MIN_PHRASE_MEMBERS if sizes[row] > MIN_PHRASE_MEMBERS else 1
-        if not (found_in >= need).any():
-            need = 1  # no phrase is shared: the most distinctive one said once still names the topic better than words
-        keep = found_in >= need
+        shared = found_in >= (MIN_PHRASE_MEMBERS if sizes[row] > MIN_PHRASE_MEMBERS else 1)
+        rest = np.flatnonzero(~shared)
+        rest = rest[np.lexsort((cols[rest], -vals[rest]))][:max(top - int(shared.sum()), 0)]
+        keep = np.concatenate([np.flatnonzero(shared), rest])
         cols, vals, found_in = cols[keep], vals[keep], found_in[keep]
         # Shared by more members first, then made of the topic's most distinctive words, then c-TF-IDF.
         weight = np.array([np.mean([word_scores[row, index[w]] if w in index else 0.0 for w in vocab[c].split()])
