@@ -244,21 +244,15 @@ class Store:
     def topics_of(self, where: str | None = None, *, columns: Sequence[str] = ("topic_id",)) -> pa.Table:
         """insight_id and the given columns of the insight_topics rows matching an SQL filter (typed even when none)."""
         table = self.arrow("insight_topics", where, columns=["insight_id", *columns])
-        if table.num_rows == 0:
-            fields = SCHEMAS["insight_topics"]
-            return pa.table({c: pa.array([], fields.field(c).type) for c in ["insight_id", *columns]})
-        return table
+        return table if table.num_rows else _no_topics(columns)
 
     def with_topics(self, table: pa.Table, *, columns: Sequence[str] = ("topic_id",)) -> pa.Table:
         """`table` (which has insight_id) with topic columns appended in its row order, null where unassigned."""
-        if table.num_rows == 0:
-            fields = SCHEMAS["insight_topics"]
-            return table.append_column(fields.field(columns[0]), pa.array([], fields.field(columns[0]).type)) \
-                if len(columns) == 1 else pa.table({**{c: table.column(c) for c in table.column_names},
-                                                     **{c: pa.array([], fields.field(c).type) for c in columns}})
-        ids = table.column("insight_id")
+        ids = table.column("insight_id").cast(pa.string())  # an empty selection's may be untyped
         # A few rows: look them up by id; many: one scan of the narrow table beats a long IN list.
-        if table.num_rows <= LOOKUP_BY_ID:
+        if table.num_rows == 0:
+            topics = _no_topics(columns)
+        elif table.num_rows <= LOOKUP_BY_ID:
             topics = self.topics_of(sql_in("insight_id", ids.to_pylist()), columns=columns)
         else:  # hash the wanted ids, not the 1M stored ones
             topics = self._all_topics(columns)
@@ -362,7 +356,7 @@ class Store:
         target = self.table("insight_topics")
         data = data.select(["insight_id", *old]).cast(pa.schema([target.schema.field(c) for c in ["insight_id", *old]]))
         for lo in range(0, data.num_rows, MIGRATE_BLOCK):
-            target.merge_insert("insight_id").when_not_matched_insert_all().execute(data.slice(lo, MIGRATE_BLOCK))
+            self.upsert("insight_topics", data.slice(lo, MIGRATE_BLOCK), insert_only=True)
         for idx in insights.list_indices():
             if set(idx.columns) & set(old):
                 insights.drop_index(idx.name)
@@ -453,7 +447,7 @@ class Store:
         rows = tbl.count_rows()
         if rows < min_rows:
             return bool(kinds)
-        _build_vector_index(tbl, rows)  # stores indexed before scale5 had IVF_HNSW_SQ, which missed neighbours
+        _build_vector_index(tbl, rows)  # older stores have IVF_HNSW_SQ, which missed neighbours at 1M
         return True
 
     def rebuild_vector_index(self, *, min_rows: int = VECTOR_INDEX_MIN_ROWS, progress: Progress | None = None) -> float | None:
@@ -517,7 +511,7 @@ class Store:
         for tbl in list(self._tables.values()):  # also folds new rows into the existing indexes
             tbl.optimize(cleanup_older_than=timedelta(days=1))
 
-    def reindex(self, name: str) -> None:
+    def refresh_indexes(self, name: str) -> None:
         """Create a table's missing scalar indexes and fold rewritten rows into them (after a bulk rewrite, so that
         merges keyed by id use the index instead of scanning the table)."""
         self._ensure_scalar_indexes(name)
@@ -559,6 +553,12 @@ def _committed(write: Callable[[], T], table: str) -> T:
         log.info("Commit conflict on %s (try %d of %d); trying again", table, attempt, COMMIT_ATTEMPTS)
         time.sleep(random.uniform(0.01, 0.05) * 2**attempt)
         attempt += 1
+
+
+def _no_topics(columns: Sequence[str]) -> pa.Table:
+    """An empty insight_topics selection: insight_id and `columns`, typed."""
+    fields = SCHEMAS["insight_topics"]
+    return pa.table({c: pa.array([], fields.field(c).type) for c in ["insight_id", *columns]})
 
 
 def _arrow_rows(rows: list[dict] | pa.Table, schema: pa.Schema) -> pa.Table:
