@@ -11,7 +11,7 @@ from ..errors import PodbriefError
 from ..store import Store, matrix, now_iso, sql_eq, sql_in
 from .labels import auto_label, topic_labels
 from .topic_names import EDITOR
-from .topics import clustering_state, map_positions, unit_means
+from .topics import clustering_state, map_positions, placements, unit_means
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +44,15 @@ def merge_topics(store: Store, keep_id: str, other_id: str, *, editor: str) -> d
         raise PodbriefError("Choose two different topics to merge.")
     keep, other = _topic(store, keep_id), _topic(store, other_id)
     state = clustering_state(store)
-    moving = store.topic_members([other_id])
-    members = store.arrow("insights", sql_in("insight_id", store.topic_members([keep_id, other_id])),
+    both = store.topics_of(sql_in("topic_id", [keep_id, other_id]))
+    moving = both.filter(pc.equal(both.column("topic_id"), other_id)).column("insight_id").to_pylist()
+    members = store.arrow("insights", sql_in("insight_id", both.column("insight_id").to_pylist()),
                           columns=["insight_id", "vector"])
     vectors = matrix(members.column("vector"))
     centroid = unit_means(vectors, np.zeros(len(vectors), dtype=np.int64), 1)[0]
     xy = map_positions(vectors, np.repeat(centroid[None, :], len(vectors), axis=0), state["projection"]) \
         if "projection" in state else np.full((len(vectors), 2), np.nan)
-    store.upsert("insight_topics", [{"insight_id": iid, "topic_id": keep_id, "x": float(x), "y": float(y)}
-                                    for iid, (x, y) in zip(members.column("insight_id").to_pylist(), xy.tolist(), strict=True)])
+    store.upsert("insight_topics", placements(members.column("insight_id"), [keep_id] * members.num_rows, xy))
     named = next((t for t in (keep, other) if t.get("label_source") == EDITOR), None)
     keywords, phrases = _describe(store, keep_id)
     label, source = (named["label"], EDITOR) if named else auto_label(phrases, keywords)
