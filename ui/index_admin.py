@@ -25,11 +25,7 @@ def rebuild_panel(db: str) -> None:
 @st.fragment(run_every=POLL_S)
 def _job_status() -> None:
     state = jobs.job_state(*st.session_state[JOB_KEY])
-    if state.running:
-        progress = state.progress
-        step = f": {progress[3]}" if progress and progress[3] else "…"
-        st.info("Rebuilding the search index" + widgets.inert(step), icon=":material/hourglass_top:")
-    elif state.returncode not in (0, None):
-        st.error("Rebuilding the search index failed: " + widgets.inert(" ".join(state.tail[-3:])))
-    else:
-        st.success(widgets.inert(state.tail[-1].capitalize() if state.tail else "The search index was rebuilt."))
+    step = f": {state.progress[3]}" if state.progress and state.progress[3] else "…"
+    widgets.job_outcome(state, running="Rebuilding the search index" + widgets.inert(step),
+                        failed="Rebuilding the search index failed: ",
+                        done=widgets.inert(state.tail[-1].capitalize() if state.tail else "The search index was rebuilt."))

@@ -64,13 +64,9 @@ def recluster(db: str) -> None:
 def _job_status() -> None:
     pid, log = st.session_state[JOB_KEY]
     state = jobs.job_state(pid, log)
-    if state.running:
-        st.info("Re-clustering topics…", icon=":material/hourglass_top:")
-    elif state.returncode not in (0, None):
-        st.error("Re-clustering failed: " + widgets.inert(" ".join(state.tail[-3:])))
-    else:
-        st.success("Re-clustering finished. " + widgets.inert(state.tail[-1] if state.tail else ""))
-        if st.session_state.get("topics_job_seen") != pid:  # show the new topics once, after the job ends
-            st.session_state["topics_job_seen"] = pid
-            data.clear_topics()
-            st.rerun(scope="app")
+    finished = widgets.job_outcome(state, running="Re-clustering topics…", failed="Re-clustering failed: ",
+                                   done="Re-clustering finished. " + widgets.inert(state.tail[-1] if state.tail else ""))
+    if finished and st.session_state.get("topics_job_seen") != pid:  # show the new topics once, after the job ends
+        st.session_state["topics_job_seen"] = pid
+        data.clear_topics()
+        st.rerun(scope="app")

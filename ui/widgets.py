@@ -20,7 +20,7 @@ from pipeline.engine.export import escape, safe_url
 from pipeline.engine.rank import FIRST_DATE, Brief, Pick
 from pipeline.engine.weights import COMPONENT_LABELS, COMPONENTS, Weights
 from pipeline.errors import PodbriefError
-from ui import auth, data, draft
+from ui import auth, data, draft, jobs
 
 UNESCAPED_DOLLAR = re.compile(r"(?<!\\)((?:\\\\)*)\$")  # a $ after an even number of backslashes
 PICK_HEADING = "##### "  # the export's "## " headings, smaller inside a card
@@ -64,6 +64,19 @@ def show_flash() -> None:
         kind, message = pending
         st.session_state[FLASH_KEY] = None
         getattr(st, kind)(message)
+
+
+def job_outcome(state: jobs.JobState, *, running: str, failed: str, done: str) -> bool:
+    """Say how a background job stands (Markdown the caller made safe): `running`, `failed` followed by its last log
+    lines, or `done`. True once it finished well."""
+    if state.running:
+        st.info(running, icon=":material/hourglass_top:")
+        return False
+    if state.returncode not in (0, None):
+        st.error(failed + inert(" ".join(state.tail[-3:])))
+        return False
+    st.success(done)
+    return True
 
 
 def stop_if_empty(count: int, what: str) -> None:
