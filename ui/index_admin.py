@@ -7,6 +7,7 @@ import streamlit as st
 from ui import jobs, widgets
 
 JOB_KEY = "index_job"
+SEEN_KEY = "index_job_seen"  # the job whose end the page has been redrawn for
 POLL_S = 2
 
 
@@ -24,8 +25,12 @@ def rebuild_panel(db: str) -> None:
 
 @st.fragment(run_every=POLL_S)
 def _job_status() -> None:
-    state = jobs.job_state(*st.session_state[JOB_KEY])
+    job = st.session_state[JOB_KEY]
+    state = jobs.job_state(*job)
     step = f": {state.progress[3]}" if state.progress and state.progress[3] else "…"
     widgets.job_outcome(state, running="Rebuilding the search index" + widgets.inert(step),
                         failed="Rebuilding the search index failed: ",
                         done=widgets.inert(state.tail[-1].capitalize() if state.tail else "The search index was rebuilt."))
+    if not state.running and st.session_state.get(SEEN_KEY) != job:  # once it ends, enable the button again
+        st.session_state[SEEN_KEY] = job
+        st.rerun(scope="app")
