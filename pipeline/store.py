@@ -276,8 +276,10 @@ class Store:
     def topic_ids_of(self, insight_ids: Iterable[str]) -> dict[str, str]:
         """The topic of each of these insights that has one."""
         ids = list(insight_ids)
-        table = self.topics_of(sql_in("insight_id", ids)) if ids else None
-        return dict(zip(*table.to_pydict().values(), strict=True)) if table is not None else {}
+        if not ids:
+            return {}
+        table = self.topics_of(sql_in("insight_id", ids))
+        return dict(zip(table.column("insight_id").to_pylist(), table.column("topic_id").to_pylist(), strict=True))
 
     def topic_members(self, topic_ids: Iterable[str]) -> list[str]:
         """The ids of the insights in the given topics."""
