@@ -214,8 +214,8 @@ class Store:
         """The named table, created empty on first use (insights once a dimension is known)."""
         if name in self._tables:
             return self._tables[name]
-        if name in self.db.list_tables().tables:
-            tbl = self.db.open_table(name)
+        tbl = self._open(name)
+        if tbl is not None:
             if name == "insights":
                 self._move_topic_columns(tbl)
             _add_missing_columns(tbl, SCHEMAS.get(name) or _insights_schema_of(tbl))
@@ -228,6 +228,19 @@ class Store:
             tbl = self.db.create_table(name, schema=_declare_key(schema, KEYS[name]), exist_ok=True)
         self._tables[name] = tbl
         return tbl
+
+    def _open(self, name: str) -> Any | None:
+        """The stored table, or None when there is none or only the folder of one whose creation was killed."""
+        if name not in self.db.list_tables().tables:
+            return None
+        try:
+            return self.db.open_table(name)
+        except ValueError as exc:
+            # A kill -9 during create_table leaves data files and no committed version: nothing was stored, and
+            # create_table(exist_ok=True) makes it afresh.
+            if "was not found" in str(exc):
+                return None
+            raise
 
     def rows(self, name: str, where: str | None = None, *, columns: Sequence[str] | None = None) -> list[dict]:
         """All rows of a table matching an SQL filter."""

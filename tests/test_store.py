@@ -1,5 +1,6 @@
 """The store against a real LanceDB folder: tables made by an older version gain the columns added since."""
 
+import shutil
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -45,6 +46,25 @@ def test_an_insights_table_from_an_older_version_gains_headline_flags_and_also_o
     (row,) = Store(tmp_path).rows("insights")
 
     assert row["text"] == "Old." and row["headline"] is None and row["flags"] is None and row["also_on"] is None
+
+
+def test_a_table_whose_creation_was_killed_reads_empty_and_is_made_afresh(tmp_path: Path) -> None:
+    for name, rows in (("insights", [{"insight_id": "i0", "episode_id": "e0", "text": "Lost.", "vector": [1.0] * 4}]),
+                       ("segments", [{"segment_id": "s0", "episode_id": "e0", "idx": 0, "text": "Lost."}])):
+        schema = insights_schema(4) if name == "insights" else SCHEMAS[name]
+        lancedb.connect(str(tmp_path)).create_table(name, data=pa.Table.from_pylist(rows, schema=schema))
+        for folder in ("_versions", "_transactions"):  # a kill -9 before the first version was committed
+            shutil.rmtree(tmp_path / f"{name}.lance" / folder)
+
+    store = Store(tmp_path)
+    assert store.rows("insights") == [] and store.count("segments") == 0
+    store.insights_table("test-model", 4)
+    store.upsert("insights", [{"insight_id": "i1", "episode_id": "e1", "text": "Kept.", "vector": [0.5] * 4}])
+    store.upsert("segments", [{"segment_id": "s1", "episode_id": "e1", "idx": 0, "text": "Kept."}])
+
+    again = Store(tmp_path)
+    assert [r["text"] for r in again.rows("insights")] == ["Kept."]
+    assert [r["segment_id"] for r in again.rows("segments")] == ["s1"]
 
 
 def test_a_merge_lance_gave_up_on_is_tried_again_and_a_hopeless_one_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
