@@ -27,6 +27,8 @@ else:  # the dashboard script; its imports stay here so that serving the routes 
         "detail_segment_id": None,
         "search_asked": None,  # the query and filters the Search page's results are for, and which page of them it shows
         "search_page": 0,
+        "episodes_asked": None,  # the podcast and state the Feeds page's episode list is for, and which page it shows
+        "episodes_page": 0,
         media.PLAYING_KEY: None,  # the one insight or passage whose audio player is open
         "explore_insight_id": None,  # the insight whose detail the Explore page shows
         "topics_job": None,  # a re-clustering started from the Explore page: (pid, log)

@@ -8,6 +8,7 @@ from ui import auth, data, feed_admin, feed_tables, index_admin, jobs, shell, wi
 shell.guard()
 
 POLL_S = 2
+EPISODES_PER_PAGE = 100
 
 db = data.db_path()
 st.title("Feeds")
@@ -94,11 +95,22 @@ if any(not f["removed_at"] for f in feed_rows):
     feed_id = pick_col.selectbox("Podcast", [None, *titles], format_func=lambda k: "All podcasts" if k is None else titles[k])
     state = state_col.selectbox("State", [None, *catalog.STATES],
                                 format_func=lambda s: "Any state" if s is None else feed_tables.STATE_LABELS[s])
-    episode_rows = data.episodes(db, feed_id, state)
+    if st.session_state["episodes_asked"] != (feed_id, state):  # another podcast or state starts at the first page
+        st.session_state["episodes_asked"], st.session_state["episodes_page"] = (feed_id, state), 0
+    page = st.session_state["episodes_page"]
+    episode_rows, matching = data.episodes(db, feed_id, state, page=page, page_size=EPISODES_PER_PAGE)
+    pages = max(1, -(-matching // EPISODES_PER_PAGE))
+    if page >= pages:  # fewer episodes than when this page was chosen (some were removed)
+        page = st.session_state["episodes_page"] = pages - 1
+        episode_rows, matching = data.episodes(db, feed_id, state, page=page, page_size=EPISODES_PER_PAGE)
+    if matching > EPISODES_PER_PAGE:
+        st.caption(f"Episodes {page * EPISODES_PER_PAGE + 1:,}-{page * EPISODES_PER_PAGE + len(episode_rows):,} of "
+                   f"{matching:,}, newest first. Choose a podcast or a state to narrow the list.")
     picked = st.dataframe(
-        feed_tables.episodes_frame(episode_rows, titles), hide_index=True, key="episode_table", on_select="rerun",
+        feed_tables.episodes_frame(episode_rows, titles), hide_index=True, key=f"episode_table_{page}", on_select="rerun",
         selection_mode="multi-row", column_config={"Note": st.column_config.TextColumn(width="large")},
     )
+    widgets.pager("episodes_page", page, pages)
     failed_ids = [episode_rows[i]["episode_id"] for i in picked["selection"]["rows"] if episode_rows[i]["status"] == "failed"]
     if editor and episodes_by_state["failed"]:
         retry_all, retry_some = st.columns(2)

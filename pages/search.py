@@ -21,10 +21,6 @@ def _open(kind: str, item_id: str) -> None:
         st.session_state[key] = item_id if other == kind else None
 
 
-def _turn(step: int) -> None:
-    st.session_state["search_page"] += step
-
-
 def _detail(db: str) -> tuple[str, dict | None]:
     """The open result's kind and detail, if one is open."""
     if st.session_state[DETAIL_KEYS["segment"]]:
@@ -78,11 +74,7 @@ with results_col:
                            icon=":material/open_in_new:")
             with play:
                 media.play_from_here(hit["audio_url"], hit["start_s"], f"hit_{hit['kind']}_{hit['id']}", quiet=True)
-    if pages > 1:
-        back, where, forward = st.columns([1, 2, 1])
-        back.button("Previous", disabled=page == 0, on_click=_turn, args=(-1,), icon=":material/chevron_left:")
-        where.caption(f"Page {page + 1} of {pages}")
-        forward.button("Next", disabled=page >= pages - 1, on_click=_turn, args=(1,), icon=":material/chevron_right:")
+    widgets.pager("search_page", page, pages)
     if hits:
         frame = pd.DataFrame(hits).assign(podcast=lambda f: f["feed_title"], episode=lambda f: f["episode_title"],
                                           topic=lambda f: f["topic_id"].map(topic_names))

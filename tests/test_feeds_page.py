@@ -255,3 +255,28 @@ def _wait_for(pid: int, log: str, db: Path) -> None:
     while jobs.job_state(pid, log).running and time.monotonic() < deadline:
         time.sleep(1)
     assert jobs.job_state(pid, log).returncode == 0, jobs.job_state(pid, log).tail
+
+
+def test_a_long_episode_list_comes_a_page_at_a_time_newest_first(empty_db: Path) -> None:
+    store = open_store(str(empty_db))
+    store.upsert("feeds", [{"feed_id": "f1", "url": "https://example.com/feed.xml", "title": "Daily Show"}])
+    store.upsert("episodes", [{"episode_id": f"e{n:03d}", "feed_id": "f1", "title": f"Episode {n}",
+                               "published": f"2026-01-01T00:{n // 60:02d}:{n % 60:02d}",
+                               "status": "failed" if n % 10 == 0 else "extracted"} for n in range(230)])
+    store.insights_table("test-model", 4)
+    store.upsert("insights", [{"insight_id": f"i{n}", "episode_id": "e229", "feed_id": "f1", "text": f"Point {n}.",
+                               "vector": [1.0, 0.0, 0.0, 0.0]} for n in range(3)])
+    at = open_app("feeds")
+    assert_clean(at)
+    table = at.dataframe[1].value
+    assert table["Episode"].tolist() == [f"Episode {n}" for n in range(229, 129, -1)]
+    assert table["Insights"].tolist()[:2] == [3, 0]
+    assert any("Episodes 1-100 of 230, newest first" in c.value for c in at.caption)
+    click(at, "Next")
+    click(at, "Next")
+    assert at.dataframe[1].value["Episode"].tolist() == [f"Episode {n}" for n in range(29, -1, -1)]
+    assert any("Episodes 201-230 of 230" in c.value for c in at.caption)
+    assert next(b for b in at.button if b.label == "Next").disabled
+    next(s for s in at.selectbox if s.label == "State").set_value("failed").run()  # another state starts again at the first page
+    assert at.dataframe[1].value["Episode"].tolist() == [f"Episode {n}" for n in range(220, -1, -10)]
+    assert not any(b.label == "Next" for b in at.button)

@@ -63,9 +63,10 @@ def feeds(db: str) -> list[dict]:
 
 
 @st.cache_data(ttl=STATUS_TTL_S, max_entries=ENTRIES, show_spinner=False)
-def episodes(db: str, feed_id: str | None = None, status: str | None = None) -> list[dict]:
-    """Episodes, newest first, of one feed and/or in one state."""
-    return catalog.list_episodes(_store(db), feed_id=feed_id, status=status)
+def episodes(db: str, feed_id: str | None = None, status: str | None = None, *, page: int = 0,
+             page_size: int = 100) -> tuple[list[dict], int]:
+    """One page of episodes, newest first, of one feed and/or in one state; and how many match in all."""
+    return catalog.list_episodes(_store(db), feed_id=feed_id, status=status, limit=page_size, offset=page * page_size)
 
 
 @st.cache_data(ttl=READ_TTL_S, max_entries=16, show_spinner="Reading the feed…")

@@ -79,6 +79,22 @@ def job_outcome(state: jobs.JobState, *, running: str, failed: str, done: str) -
     return True
 
 
+def pager(key: str, page: int, pages: int) -> None:
+    """Previous / "Page i of n" / Next under a paged list; the page number lives in session state under `key`."""
+    if pages <= 1:
+        return
+    back, where, forward = st.columns([1, 2, 1])
+    back.button("Previous", key=f"{key}_back", disabled=page == 0, on_click=_turn, args=(key, -1),
+                icon=":material/chevron_left:")
+    where.caption(f"Page {page + 1} of {pages}")
+    forward.button("Next", key=f"{key}_next", disabled=page >= pages - 1, on_click=_turn, args=(key, 1),
+                   icon=":material/chevron_right:")
+
+
+def _turn(key: str, step: int) -> None:
+    st.session_state[key] += step
+
+
 def stop_if_empty(count: int, what: str) -> None:
     """When nothing is stored yet, say what to do next and stop the page."""
     if count == 0:
