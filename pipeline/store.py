@@ -19,7 +19,8 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from hashlib import sha1
@@ -137,6 +138,8 @@ VECTOR_INDEX_MIN_ROWS = 20_000  # below this a flat scan is fast enough and an i
 VECTOR_INDEX_TYPE = "IvfFlat"  # as LanceDB's list_indices names it
 TOPIC_COLUMNS = ["topic_id", "x", "y"]  # in insight_topics; stores made before it kept them in insights
 LOOKUP_BY_ID = 2_000  # up to this many insights, topic columns are looked up by id; beyond, one scan
+KEPT_READS = 4  # large reads kept by Store.kept (the topic map, a ranking's 30 days of insights: 130 MB at 1M)
+WANTED_SHARE = 4  # beyond, the map is narrowed to the wanted ids first unless they are over a quarter of it
 REBUILD_BEAT_S = 10  # how often a rebuild of the vector index says it is still going
 MIGRATE_BLOCK = 100_000  # rows per merge when moving old topic columns out of insights
 
@@ -207,7 +210,8 @@ class Store:
         except (OSError, ValueError, RuntimeError) as exc:
             raise StoreError(open_error(self.uri, exc)) from exc
         self._tables: dict[str, Any] = {}
-        self._topic_map: tuple[tuple, pa.Table] | None = None  # (table version, columns), every insight_topics row
+        self._kept: OrderedDict[Hashable, tuple[tuple, Any]] = OrderedDict()  # see kept(): key -> (versions, value)
+        self._kept_lock = threading.Lock()  # dashboard sessions share one Store across threads
 
     # -- tables -------------------------------------------------------------------------------------
     def table(self, name: str, *, create: bool = True) -> Any | None:
@@ -267,24 +271,41 @@ class Store:
             topics = _no_topics(columns)
         elif table.num_rows <= LOOKUP_BY_ID:
             topics = self.topics_of(sql_in("insight_id", ids.to_pylist()), columns=columns)
-        else:  # hash the wanted ids, not the 1M stored ones
-            topics = self._all_topics(columns)
-            topics = topics.filter(pc.is_in(topics.column("insight_id"), value_set=ids))
+        else:
+            topics = self.all_topics(columns)
+            if table.num_rows * WANTED_SHARE < topics.num_rows:  # hash the few wanted ids, not the 1M stored ones
+                topics = topics.filter(pc.is_in(topics.column("insight_id"), value_set=ids))
         positions = pc.index_in(ids, value_set=topics.column("insight_id"))
         for column in columns:
             table = table.append_column(column, topics.column(column).take(positions))
         return table
 
-    def _all_topics(self, columns: Sequence[str]) -> pa.Table:
-        """Every insight_topics row, read again only when the table changed (at 1M the scan takes 0.3-0.5 s)."""
-        tbl = self.table("insight_topics", create=False)
-        if tbl is None:
-            return self.topics_of(columns=columns)
-        key = (tbl.version, tuple(columns))
-        cached = self._topic_map
-        if cached is None or cached[0] != key:
-            cached = self._topic_map = (key, self.topics_of(columns=columns))
-        return cached[1]
+    def all_topics(self, columns: Sequence[str] = TOPIC_COLUMNS) -> pa.Table:
+        """insight_id and these columns of every insight_topics row. All of its columns are kept in memory until the
+        table changes (at 1M the scan takes 0.3-0.5 s and the copy about 50 MB): ranking, trends and the map share it."""
+        rows = self.kept("all_topics", ("insight_topics",), lambda: self.topics_of(columns=TOPIC_COLUMNS))
+        return rows.select(["insight_id", *columns])
+
+    def kept(self, key: Hashable, tables: Sequence[str], compute: Callable[[], T]) -> T:
+        """`compute()`, kept in memory under `key` until any process writes to one of `tables` (the last KEPT_READS
+        keys). For large reads that the dashboard repeats: a version check costs about a millisecond."""
+        versions = tuple(self._version(name) for name in tables)
+        with self._kept_lock:
+            hit = self._kept.get(key)
+            if hit is not None and hit[0] == versions:
+                self._kept.move_to_end(key)
+                return hit[1]
+        value = compute()  # read after the versions: a write meanwhile makes the next call read again
+        with self._kept_lock:
+            self._kept[key] = (versions, value)
+            self._kept.move_to_end(key)
+            while len(self._kept) > KEPT_READS:
+                self._kept.popitem(last=False)
+        return value
+
+    def _version(self, name: str) -> int | None:
+        tbl = self.table(name, create=False)
+        return None if tbl is None else tbl.version
 
     def topic_ids_of(self, insight_ids: Iterable[str]) -> dict[str, str]:
         """The topic of each of these insights that has one."""

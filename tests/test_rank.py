@@ -13,6 +13,7 @@ from pipeline.engine.rank import TOP_N, normalize_date, rank
 from pipeline.engine.scoring import corroboration, interest, novelty, podcast_weight, recency
 from pipeline.engine.weights import COMPONENTS, Weights
 from pipeline.errors import PodbriefError
+from pipeline.store import Store
 from tests.engine_fixtures import Engine, clustered_engine  # noqa: F401  (the `engine` fixture)
 
 
@@ -35,6 +36,16 @@ def test_top_five_is_deterministic_and_explains_itself(engine: Engine) -> None:
         assert set(pick.contributions) == set(used)
         assert pick.feed_title and pick.episode_title and pick.audio_url
     assert brief.alternates and all(a.insight_id not in {p.insight_id for p in brief.picks} for a in brief.alternates)
+
+
+def test_a_ranking_after_a_write_reads_the_new_rows_not_the_kept_ones(engine: Engine) -> None:
+    first = rank(engine.store, engine.date).picks[0]
+    Store(engine.store.uri).update("insights", first.insight_id, {"flags": ["sponsor read"]})  # another process
+
+    again = rank(engine.store, engine.date)
+
+    assert first.insight_id not in {p.insight_id for p in [*again.picks, *again.alternates]}
+    assert again.candidates == 17
 
 
 def test_diversity_caps_hold(engine: Engine) -> None:

@@ -190,3 +190,21 @@ def test_a_vector_index_of_an_earlier_kind_is_replaced_when_indexes_are_next_ens
     assert store.ensure_vector_index(min_rows=100)
     assert [i.index_type for i in store.table("insights").list_indices()] == [VECTOR_INDEX_TYPE]
     assert store.vector_index_coverage() == 1.0
+
+
+def test_a_kept_read_is_reused_until_another_handle_writes_to_its_tables(tmp_path: Path) -> None:
+    store, writer = Store(tmp_path), Store(tmp_path)
+    writer.upsert("feeds", [{"feed_id": "f1", "url": "https://example.com/a.xml"}])
+    reads: list[int] = []
+
+    def count() -> int:
+        reads.append(1)
+        return store.count("feeds")
+
+    assert store.kept("feeds", ("feeds",), count) == 1
+    assert store.kept("feeds", ("feeds",), count) == 1 and len(reads) == 1
+    writer.upsert("feeds", [{"feed_id": "f2", "url": "https://example.com/b.xml"}])  # another process's write
+    assert store.kept("feeds", ("feeds",), count) == 2 and len(reads) == 2
+    for n in range(store_module.KEPT_READS):  # older keys make way for newer ones
+        store.kept(("other", n), ("feeds",), lambda: 0)
+    assert store.kept("feeds", ("feeds",), count) == 2 and len(reads) == 3

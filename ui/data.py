@@ -11,6 +11,8 @@ from datetime import date
 
 import pandas as pd
 import plotly.graph_objects as go
+import pyarrow as pa
+import pyarrow.compute as pc
 import streamlit as st
 
 from pipeline.config import get_settings
@@ -84,7 +86,7 @@ def feed_preview(db: str, url: str) -> tuple[subscriptions.FeedPreview | None, s
 @st.cache_data(ttl=READ_TTL_S, max_entries=8, show_spinner=False)
 def feed_titles(db: str) -> dict[str, str]:
     """Each feed's title (its URL until it has been fetched), by feed_id."""
-    return {f["feed_id"]: f["title"] or f["url"] for f in feeds(db)}
+    return {f["feed_id"]: f["title"] or f["url"] for f in _store(db).rows("feeds", columns=["feed_id", "title", "url"])}
 
 
 # -- briefs (Brief, Curate and Archive pages) -----------------------------------------------------------------
@@ -243,8 +245,11 @@ def search_hits(db: str, query: str, feed_ids: tuple[str, ...] = (), dates: tupl
 @st.cache_data(ttl=READ_TTL_S, max_entries=8, show_spinner=False)
 def published_range(db: str) -> tuple[date, date]:
     """The first and last publication dates of the stored episodes (today for both when none is dated)."""
-    days = sorted(str(e["published"])[:10] for e in _store(db).rows("episodes", "published IS NOT NULL", columns=["published"]))
-    return (date.fromisoformat(days[0]), date.fromisoformat(days[-1])) if days else (date.today(), date.today())
+    published = _store(db).arrow("episodes", "published IS NOT NULL", columns=["published"]).column("published")
+    bounds = pc.min_max(published.cast(pa.string())).as_py() if len(published) else None
+    if not bounds or bounds["min"] is None:
+        return date.today(), date.today()
+    return date.fromisoformat(bounds["min"][:10]), date.fromisoformat(bounds["max"][:10])
 
 
 @st.cache_data(ttl=READ_TTL_S, max_entries=ENTRIES, show_spinner=False)

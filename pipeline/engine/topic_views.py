@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import PodbriefError
@@ -58,7 +59,8 @@ def insights_with_sources(store: Store, insight_ids: list[str]) -> list[dict]:
 def topic_map(store: Store, *, max_points: int = MAP_POINTS) -> pd.DataFrame:
     """Map points: insight_id, x, y, topic_id, label, text, feed_id, published; an even, fixed sample when there are many."""
     columns = ["insight_id", "x", "y", "topic_id", "text", "feed_id", "published"]
-    placed = store.topics_of("x IS NOT NULL", columns=["topic_id", "x", "y"]).sort_by("insight_id")
+    placed = store.all_topics()
+    placed = placed.filter(pc.is_valid(placed.column("x"))).sort_by("insight_id")
     if placed.num_rows > max_points:
         placed = placed.take(list(range(0, placed.num_rows, -(-placed.num_rows // max_points))))
     details = store.arrow("insights", sql_in("insight_id", placed.column("insight_id").to_pylist()),
@@ -85,13 +87,20 @@ def topic_trend(store: Store, *, freq: str = "W", topic_ids: list[str] | None = 
         raise PodbriefError(f"Trend period {freq!r} is not one of {', '.join(TREND_FREQS)} (day, week, month).")
     where = "published IS NOT NULL" + (f" AND {sql_in('feed_id', feed_ids)}" if feed_ids else "")
     table = store.with_topics(store.arrow("insights", where, columns=["insight_id", "published"]))
-    table = table.filter(pc.is_valid(table.column("topic_id"))).select(["topic_id", "published"])
-    columns = ["period", "topic_id", "label", "count"]
-    frame = table.to_pandas() if table.num_rows else pd.DataFrame(columns=["topic_id", "published"])
+    keep = pc.is_valid(table.column("topic_id"))
     if topic_ids is not None:
-        frame = frame[frame["topic_id"].isin(topic_ids)]
-    moments = pd.to_datetime(frame["published"], utc=True, errors="coerce", format="ISO8601").dt.tz_localize(None)
-    frame = frame.assign(day=moments.dt.normalize()).dropna(subset=["day"])
+        keep = pc.and_(keep, pc.is_in(table.column("topic_id"), value_set=pa.array(topic_ids, pa.string())))
+    table = table.filter(keep)
+    columns = ["period", "topic_id", "label", "count"]
+    # Counted per day in Arrow first (1M insights make about 70,000 day-topic pairs); published is stored as UTC ISO
+    # 8601, so its first ten characters are the UTC day.
+    if table.num_rows:
+        days = pa.table({"day": pc.utf8_slice_codeunits(table.column("published"), 0, 10),
+                         "topic_id": table.column("topic_id"), "insight_id": table.column("insight_id")})
+        frame = days.group_by(["day", "topic_id"]).aggregate([("insight_id", "count")]).to_pandas()
+    else:
+        frame = pd.DataFrame(columns=["day", "topic_id", "insight_id_count"])
+    frame = frame.assign(day=pd.to_datetime(frame["day"], errors="coerce", format="%Y-%m-%d")).dropna(subset=["day"])
     if start is not None:
         frame = frame[frame["day"] >= pd.Timestamp(start)]
     if end is not None:
@@ -102,7 +111,7 @@ def topic_trend(store: Store, *, freq: str = "W", topic_ids: list[str] | None = 
     last = pd.Timestamp(end) if end is not None else frame["day"].max()
     periods = pd.period_range(first, last, freq=freq).start_time.strftime("%Y-%m-%d")
     frame = frame.assign(period=frame["day"].dt.to_period(freq).dt.start_time.dt.strftime("%Y-%m-%d"))
-    counts = frame.groupby(["period", "topic_id"]).size()
+    counts = frame.groupby(["period", "topic_id"])["insight_id_count"].sum()
     topics = sorted(set(topic_ids) if topic_ids is not None else set(frame["topic_id"]))
     full = pd.MultiIndex.from_product([periods, topics], names=["period", "topic_id"])
     filled = counts.reindex(full, fill_value=0).reset_index(name="count")
