@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import pyarrow.compute as pc
 
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 BRIEF_NOTE = "_brief"  # the key of the note on the whole brief, beside per-insight notes
 STATUSES = ("draft", "published")
+LATEST_WITHIN_DAYS = (7, 30, 90, 365, 730, 1461, None)  # latest_brief_date's slices back from now (None: the rest)
 
 
 def get_brief(store: Store, date: str) -> dict | None:
@@ -162,10 +163,15 @@ def latest_brief_date(store: Store) -> str | None:
 
     Ingestion clamps future dates to the fetch time; a store filled before that may still hold some, so they are
     ignored here rather than becoming everyone's default date."""
-    table = store.arrow("insights", f"published IS NOT NULL AND published <= {sql_quote(now_iso())}", columns=["published"])
-    if table.num_rows == 0:
-        return None
-    return str(pc.max(table.column("published")).as_py())[:10]
+    now = datetime.now(UTC).replace(microsecond=0)
+    until = sql_quote(now.isoformat())
+    for days in LATEST_WITHIN_DAYS:  # newest slice first: the published index reads only that slice's rows, not 1M
+        since = f" AND published >= {sql_quote((now - timedelta(days=days)).isoformat())}" if days else ""
+        table = store.arrow("insights", f"published IS NOT NULL AND published <= {until}{since}", columns=["published"])
+        if table.num_rows:
+            return str(pc.max(table.column("published")).as_py())[:10]
+        until = sql_quote((now - timedelta(days=days)).isoformat()) if days else until
+    return None
 
 
 # -- saving ----------------------------------------------------------------------------------------------------
