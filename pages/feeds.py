@@ -7,7 +7,6 @@ from ui import auth, data, feed_admin, feed_tables, index_admin, jobs, shell, wi
 
 shell.guard()
 
-POLL_S = 2
 EPISODES_PER_PAGE = 100
 
 db = data.db_path()
@@ -50,13 +49,8 @@ pid, log_path = st.session_state.job_pid, st.session_state.job_log
 running_now = bool(pid) and jobs.job_state(pid, log_path).running
 
 
-@st.fragment(run_every=POLL_S if running_now else None)
-def job_panel() -> None:
-    """The background job's state and log tail, refreshed every few seconds while it runs."""
-    if not pid:
-        st.caption("No ingestion run started from this page yet. Runs started elsewhere (a scheduled run, say) "
-                   "show up in the counts and tables below.")
-        return
+def ingest_panel() -> None:
+    """The ingestion run's state and log tail (redrawn every few seconds while it runs)."""
     state = jobs.job_state(pid, log_path)
     if state.running:
         progress = state.progress
@@ -78,7 +72,11 @@ def job_panel() -> None:
 
 if editor:  # outside the fragment: starting a run reruns the whole page, which turns polling on
     st.button("Start ingestion run", on_click=_start_ingest, disabled=running_now, icon=":material/play_arrow:")
-job_panel()
+if pid:
+    widgets.job_panel(ingest_panel, (pid, log_path))
+else:
+    st.caption("No ingestion run started from this page yet. Runs started elsewhere (a scheduled run, say) "
+               "show up in the counts and tables below.")
 
 feed_rows = data.feeds(db)
 if any(not f["removed_at"] for f in feed_rows):

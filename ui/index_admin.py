@@ -8,7 +8,6 @@ from ui import jobs, widgets
 
 JOB_KEY = "index_job"
 SEEN_KEY = "index_job_seen"  # the job whose end the page has been redrawn for
-POLL_S = 2
 
 
 def rebuild_panel(db: str) -> None:
@@ -20,10 +19,9 @@ def rebuild_panel(db: str) -> None:
         st.session_state[JOB_KEY] = jobs.start_job(db, ["reindex"])
         st.rerun()
     if st.session_state[JOB_KEY]:
-        _job_status()
+        widgets.job_panel(_job_status, st.session_state[JOB_KEY])
 
 
-@st.fragment(run_every=POLL_S)
 def _job_status() -> None:
     job = st.session_state[JOB_KEY]
     state = jobs.job_state(*job)

@@ -12,7 +12,6 @@ from pipeline.errors import PodbriefError
 from ui import auth, data, jobs, widgets
 
 JOB_KEY = "topics_job"
-POLL_S = 2
 
 
 def panel(db: str, topics: list[dict]) -> None:
@@ -37,7 +36,7 @@ def panel(db: str, topics: list[dict]) -> None:
                        "Merged: “{label}” now holds {size} insights, and stays one topic when re-clustered.")
         recluster(db)
     if st.session_state[JOB_KEY]:  # outside the expander, so it shows while the expander is closed
-        _job_status()
+        widgets.job_panel(_job_status, st.session_state[JOB_KEY])
 
 
 def _apply(change: Callable[[], dict], message: str) -> None:
@@ -60,7 +59,6 @@ def recluster(db: str) -> None:
         st.session_state[JOB_KEY] = jobs.start_job(db, ["topics", "--rebuild"])
 
 
-@st.fragment(run_every=POLL_S)
 def _job_status() -> None:
     pid, log = st.session_state[JOB_KEY]
     state = jobs.job_state(pid, log)

@@ -8,6 +8,7 @@ widget that renders plain text; nothing is ever rendered as HTML.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -33,6 +34,7 @@ WEIGHT_PREFIX = "w_"
 PRESET_NAME_KEY = "preset_name"
 PRESET_CHOICE_KEY = "preset_choice"
 WINDOW_HOURS = (12.0, 24.0, 48.0, 72.0, 168.0)
+JOB_POLL_S = 2  # how often a running background job's panel is redrawn
 NEXT_STEPS = "Open **Feeds** to add a feed (or upload an OPML file) and start an ingestion run."
 
 
@@ -64,6 +66,11 @@ def show_flash() -> None:
         kind, message = pending
         st.session_state[FLASH_KEY] = None
         getattr(st, kind)(message)
+
+
+def job_panel(panel: Callable[[], None], job: tuple[int, str]) -> None:
+    """Draw a background job's panel, redrawn every JOB_POLL_S seconds while the job runs (not after it ended)."""
+    st.fragment(panel, run_every=JOB_POLL_S if jobs.job_state(*job).running else None)()
 
 
 def job_outcome(state: jobs.JobState, *, running: str, failed: str, done: str) -> bool:
