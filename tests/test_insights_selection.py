@@ -91,3 +91,16 @@ def test_a_pick_that_would_open_on_a_pronoun_takes_in_the_sentence_it_refers_to(
 
     (pick,) = [i for i in picks if "60 percent" in i.quote]
     assert pick.quote.startswith("Yeah, so we basically started landing") and pick.text.startswith("We basically started landing")
+
+
+def test_an_item_of_a_spoken_list_never_opens_a_pick_without_what_it_lists():
+    turn = ("Expert", "Honestly, there are two things. "
+                      "One is the cost, because the booster is 60 percent of the rocket and now flies 20 times. "
+                      "Two, the launch cadence of a reusable rocket went from 20 flights a year to 130 flights a year.")
+    chat = [("Host", "Ha, that's so funny, I love that."), ("Expert", "Yeah, exactly, it was great fun.")] * 6
+    lines = [*chat, ("Host", "So what changed in the rocket business over the last ten years?"), turn, *chat]
+
+    picks = [i for i in extract_extractive(_transcript(lines), settings=Settings()) if not i.flags]
+
+    listed = [i for i in picks if "60 percent" in i.quote or "130 flights" in i.quote]
+    assert listed and all(i.quote.startswith("Honestly, there are two things") for i in listed)
