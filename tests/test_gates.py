@@ -64,10 +64,26 @@ def test_each_gate_finds_its_passage_in_a_real_episode(name, words, feed_title, 
 @pytest.mark.parametrize(("name", "words"), [
     ("founders-talk-97.vtt", "about 1.1 million of those are subscribers"),  # "subscribers" is no call to subscribe
     ("go-time-339.vtt", "the most enormous benefit of Go"),
+    ("ship-it-135.vtt", "And for Fork Around and Find Out, we want to cover all of those things"),  # named, not promoted
     ("buzzsprout-10-things.srt", "Joe Rogan has some episodes that are three hours long"),
 ])
 def test_content_is_not_gated(name, words):
     assert _reason_of(name, words) is None
+
+
+def test_the_show_listeners_are_asked_to_subscribe_to_is_promotion_wherever_it_is_plugged():
+    filler = [f"Kubernetes clusters at the edge need {n} careful upgrade plans and a rollback path." for n in range(30)]
+    lines = [*filler[:15], "If you haven't subscribed to Fork Around and Find Out yet, we'd love that.",
+             *filler[15:20], "Come over to Fork Around and Find Out for the updates on where we will be.",
+             "And for Fork Around and Find Out, we want to cover how anyone runs software.", *filler[20:]]
+    transcript = Transcript([Segment(20.0 * i, 20.0 * i + 19, text, "Host") for i, text in enumerate(lines)],
+                            "publisher", "vtt")
+    sentences = split_sentences(transcript)
+
+    reasons = {s.text: r for s, r in zip(sentences, gate_reasons(sentences), strict=True)}
+
+    assert reasons[lines[15]] == reasons[lines[21]] == PROMOTION
+    assert reasons[lines[22]] is None  # the show named, not plugged
 
 
 def test_a_real_sponsor_read_is_flagged_with_its_reason_and_never_picked():

@@ -30,7 +30,11 @@ HOUSEKEEPING = re.compile(r"\b(?:subscrib(?:e|ed|ing)\b|rate and review|leave us
                           r"newsletter|patreon|join us|follow us|on the socials|links? in the|we'll link|welcome to|"
                           r"welcome back|i'm your host|this is episode|see you next|talk to you (?:soon|next|again)|"
                           r"thanks for (?:listening|tuning|watching)|until next time|let's get (?:into|started)|"
-                          rf"let's dive|sign up|check (?:it|them|us) out|{DOMAIN})", re.I)
+                          rf"let's dive|sign up|check (?:it|them|us) out|(?:come|head) (?:on )?over to|{DOMAIN})", re.I)
+# What listeners are asked to subscribe to or follow is the speakers' own show, wherever else it is named: "subscribed
+# to Fork Around and Find Out" makes "come over to Fork Around and Find Out" self-promotion too.
+SUBSCRIBED_TO = re.compile(r"\b(?i:subscrib(?:e|ed|ing)|follow(?:ing)?)\s+(?i:to\s+|us\s+on\s+)?"
+                           r"((?:[A-Z][\w'’-]*)(?:\s+(?:and|of|the|&|[A-Z][\w'’-]*))*\s+[A-Z][\w'’-]*)")
 INTRO = re.compile(r"\b(?:welcome|i'm your host|my name is|i'm \w+(?: \w+)? and this is|this is \w+ \w+ (?:for|from)|"
                    r"joining (?:me|us)|joined by|with me (?:today|is|are)|my (?:guest|co-?host)|"
                    r"today(?:'s)? (?:guest|episode|show)|introduce yourself|(?:thanks|thank you) for having|"
@@ -79,7 +83,7 @@ def gate_reasons(sentences: list[Sentence], context: EpisodeContext | None = Non
     if outro is not None:
         for i in range(outro, len(sentences)):  # not back to its turn's start: hosts close on content too
             reasons[i] = OUTRO_FLAG
-    names = (context or EpisodeContext()).own_names()
+    names = (context or EpisodeContext()).own_names() + promoted_names(sentences)
     for i, s in enumerate(sentences):
         lower = s.spoken.lower()
         if reasons[i] is None and SELF_INTRO.search(s.spoken):
@@ -90,6 +94,11 @@ def gate_reasons(sentences: list[Sentence], context: EpisodeContext | None = Non
     for i in _ad_reads(sentences) | {i for i, s in enumerate(sentences) if AD_STRONG.search(s.spoken)}:
         reasons[i] = SPONSOR
     return reasons
+
+
+def promoted_names(sentences: list[Sentence]) -> list[str]:
+    """Names of two or more words (lower case) that the episode asks its listeners to subscribe to or follow."""
+    return sorted({m.group(1).lower() for s in sentences for m in SUBSCRIBED_TO.finditer(s.spoken)})
 
 
 def sentence_confidences(sentences: list[Sentence], segments: Sequence[Segment]) -> tuple[list[float | None], float | None]:
