@@ -63,8 +63,9 @@ LAUGHTER = re.compile(r"[\[(](?:laugh\w*|chuckles?|crosstalk)[\])]|\b(?:haha\w*|
 UNCLEAR = re.compile(r"[\[(](?:unintelligible|inaudible|crosstalk)[^\])]*[\])]", re.I)
 BACKREF = re.compile(r"^(?:that's|that is|that was|those|these|they|them|their|he|she|his|her|which|also|too|same|"
                      r"another|but|because|or|then|otherwise|instead|still|plus|in fact|even so|second(?:ly)?|"
-                     r"third(?:ly)?|finally|again|as a result|(?:one|two|three|four|five) (?:is|was)|(?:two|three|four|five)(?=[,:])|"
-                     r"number (?:one|two|three|four|five)|therefore|however|meanwhile|anyway|obviously|notice|"
+                     r"third(?:ly)?|finally|again|as a result|(?:one|two|three|four|five) (?:is|was)|"
+                     r"(?:two|three|four|five)(?=[,:])|number (?:one|two|three|four|five)|"
+                     r"therefore|however|meanwhile|anyway|obviously|notice|"
                      r"similarly|likewise|whereas|though|yet|and yet|so then|what \w+ said|(?:the )?(?:first|second|third|fourth|"
                      r"fifth|last|next) (?:is|one|thing|point|part|was)\b)\b", re.I)
 REFERS_BACK = re.compile(r"\b(?:like you said|as you said|you mentioned|as i said|i mentioned|you said|going back to|"
