@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from pipeline.engine.briefs import save_brief
@@ -164,6 +165,30 @@ def test_scorers_are_pure_functions_over_one_arrow_table() -> None:
     assert recency(cand, start, end).tolist() == [0.25, 0.75]
     assert podcast_weight(cand, {"f1": 2.0, "f2": 1.0}).tolist() == [1.0, 0.5]
     assert interest(cand, None) is None and interest(cand, unit[1:2]).tolist() == [0.0, 1.0]
+
+
+def test_novelty_is_the_same_whatever_the_order_of_the_rows() -> None:
+    rng = np.random.default_rng(7)
+    n = 60
+    vectors = rng.normal(size=(n, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    rows = pa.table({
+        "insight_id": [f"i{k:02d}" for k in range(n)],
+        "published": [f"2024-05-{1 + k % 12:02d}T{k % 24:02d}:00:00" for k in range(n)],
+        "topic_id": [None if k % 11 == 0 else f"t{k % 4}" for k in range(n)],
+        "in_range": [k % 13 != 0 for k in range(n)], "picked_before": [k % 17 == 0 for k in range(n)],
+    })
+    at = [k for k in range(n) if rows.column("published")[k].as_py() >= "2024-05-10"]
+    cand = {"insight_id": [f"i{k:02d}" for k in at], "topic_id": [rows.column("topic_id")[k].as_py() for k in at],
+            "vector": vectors[at]}
+    start = datetime(2024, 5, 10, tzinfo=UTC)
+    by_topic = pc.sort_indices(rows, [("topic_id", "ascending"), ("published", "ascending")]).to_numpy()
+
+    as_read = novelty(cand, rows, vectors, start)
+    sorted_by_topic = novelty(cand, rows.take(by_topic), vectors[by_topic], start)
+
+    np.testing.assert_allclose(as_read, sorted_by_topic, atol=1e-6)
+    assert len(set(as_read.round(3).tolist())) > len(at) // 2  # a real spread of values, not all 0 or 1
 
 
 @pytest.mark.parametrize("full", [3, 4])

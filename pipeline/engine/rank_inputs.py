@@ -66,6 +66,8 @@ def _range_rows(store: Store, lookback: datetime, end: datetime) -> tuple[pa.Tab
     if not recent.num_rows:
         return recent, np.zeros((0, 0), dtype=np.float32)
     recent = store.with_topics(recent.select(INSIGHT_COLUMNS).append_column("in_range", pa.repeat(True, recent.num_rows)))
+    # By topic, then time: each topic's history is then adjacent rows, which novelty reads as views, without copies.
+    recent = recent.sort_by([("topic_id", "ascending"), ("published", "ascending")])
     vectors = matrix(recent.column("vector"))
     vectors.setflags(write=False)  # shared by every ranking that reuses this read
     return recent, vectors

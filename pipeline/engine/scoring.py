@@ -80,27 +80,34 @@ def novelty(cand: dict, rows: pa.Table, row_vectors: np.ndarray, start: datetime
     history = rows.select(["insight_id", "topic_id"]).take(history_at)  # not the vectors: 130 MB at 1M
     cand_topics, history_topics = _topic_codes(cand["topic_id"], history.column("topic_id").to_pylist())
     by_topic = np.argsort(history_topics, kind="stable")  # each topic's history rows, in their order
-    history_vectors = row_vectors[history_at[by_topic]]  # one copy; each topic's rows are a slice of it
+    ordered = history_at[by_topic]  # the row of each, topic after topic
     bounds = np.searchsorted(history_topics[by_topic], np.arange(max(cand_topics.max(), history_topics.max()) + 2))
     # An insight pinned from before the window is part of that history; it must not match itself.
     own = pc.index_in(pa.array(cand["insight_id"], pa.string()), value_set=history.column("insight_id"))
     own = np.asarray(pc.fill_null(own, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
     sorted_at = np.empty(len(by_topic), dtype=np.int64)
     sorted_at[by_topic] = np.arange(len(by_topic))
-    own = np.where(own >= 0, sorted_at[np.maximum(own, 0)], -1)  # its position in history_vectors
+    own = np.where(own >= 0, sorted_at[np.maximum(own, 0)], -1)  # its position in `ordered`
     for code in np.unique(cand_topics):
         # The topic's own history; while there are no topics (code -1), the whole history.
         lo, hi = (0, len(by_topic)) if code < 0 else (bounds[code], bounds[code + 1])
         if lo == hi:
             continue
+        history_vectors = _rows(row_vectors, ordered[lo:hi])
         at = np.flatnonzero(cand_topics == code)
         for first in range(0, len(at), BLOCK):
             block = at[first:first + BLOCK]
-            sims = vectors[block] @ history_vectors[lo:hi].T
+            sims = vectors[block] @ history_vectors.T
             mine = np.flatnonzero((own[block] >= lo) & (own[block] < hi))
             sims[mine, own[block][mine] - lo] = -1.0
             closest[block] = np.maximum(closest[block], np.clip(sims.max(axis=1), 0, 1))
     return (1.0 - closest).astype(np.float32)
+
+
+def _rows(matrix: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """matrix[at] for ascending row numbers: a view when they are adjacent (ranking reads its rows sorted by topic,
+    so each topic's history is), else a copy of those rows."""
+    return matrix[at[0]:at[-1] + 1] if at[-1] - at[0] + 1 == len(at) else matrix[at]
 
 
 def corroboration(cand: dict, rows: pa.Table, row_vectors: np.ndarray, since: datetime, threshold: float,
