@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from ..config import Settings
 from ..errors import PodbriefError
-from ..store import Store, matrix, sql_in
+from ..store import Store, sql_in
 from .rank_inputs import RankInputs, load_inputs
 from .scoring import corroboration, interest, iso_prefix, novelty, podcast_weight, recency
 from .weights import COMPONENT_LABELS, COMPONENTS, Weights
@@ -31,7 +31,7 @@ HISTORY_DAYS = 30  # how far back novelty looks (the topic's history and earlier
 CORROBORATION_DAYS = 7
 CORROBORATION_FULL = 3  # this many other podcasts saying something similar scores 1
 ALTERNATES = 20
-ROW_COLUMNS = ["insight_id", "feed_id", "episode_id", "topic_id", "published", "score", "vector"]
+ROW_COLUMNS = ["insight_id", "feed_id", "episode_id", "topic_id", "published", "score"]
 WHY_REASONS = 2  # the largest contributions named in a pick's explanation
 DATE_FORMAT_HINT = "is not YYYY-MM-DD (for example 2026-02-11)"
 FIRST_DATE = calendar_date(1990, 1, 1)  # before podcasts; a feed's 0001-01-01 or 9999-12-31 is no brief date
@@ -135,7 +135,7 @@ def rank(store: Store, date: str, *, weights: Weights | None = None, pins: list[
     in_window = rows.filter(pc.and_(rows.column("in_range"), pc.greater_equal(rows.column("published"), iso_prefix(start))))
     ids, flags = (in_window.column(c).to_pylist() for c in ("insight_id", "flags"))
     window_ids = [i for i, flagged in zip(ids, flags, strict=True) if i not in excludes and not flagged]
-    cand = _candidates(rows, window_ids + forced)
+    cand = _candidates(rows, inputs.vectors, window_ids + forced)
     missing = sorted(set(forced) - set(cand["insight_id"]))
     if missing:
         raise PodbriefError(f"Insight(s) {', '.join(missing)} are not in the store. Remove them from the brief for {date}.")
@@ -160,12 +160,14 @@ def rank(store: Store, date: str, *, weights: Weights | None = None, pins: list[
     return brief
 
 
-def _candidates(rows: pa.Table, wanted: list[str]) -> dict:
+def _candidates(rows: pa.Table, vectors: np.ndarray, wanted: list[str]) -> dict:
     """Candidate columns as lists (vectors as a matrix), in insight_id order: the wanted ids among `rows`."""
-    table = rows.filter(pc.is_in(rows.column("insight_id"), pa.array(list(dict.fromkeys(wanted)), pa.string())))
-    table = table.take(pc.sort_indices(table, [("insight_id", "ascending")]))  # a fixed order for ties
-    cand = {c: table.column(c).to_pylist() for c in ROW_COLUMNS if c != "vector"}
-    cand["vector"] = matrix(table.column("vector")) if table.num_rows else np.zeros((0, 0), np.float32)
+    at = pc.indices_nonzero(pc.is_in(rows.column("insight_id"), pa.array(list(dict.fromkeys(wanted)), pa.string())))
+    table = rows.take(at)
+    order = pc.sort_indices(table, [("insight_id", "ascending")])  # a fixed order for ties
+    table = table.take(order)
+    cand = {c: table.column(c).to_pylist() for c in ROW_COLUMNS}
+    cand["vector"] = vectors[at.to_numpy()[order.to_numpy()]] if table.num_rows else np.zeros((0, 0), np.float32)
     cand["index"] = {i: n for n, i in enumerate(cand["insight_id"])}
     return cand
 

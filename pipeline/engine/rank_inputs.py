@@ -18,6 +18,7 @@ from .scoring import iso_prefix
 from .versions import latest_per_date
 
 INSIGHT_COLUMNS = ["insight_id", "feed_id", "episode_id", "published", "score", "vector", "flags"]
+ROW_COLUMNS = [c for c in INSIGHT_COLUMNS if c != "vector"]  # RankInputs.rows keeps the vectors apart, as a matrix
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,8 @@ class RankInputs:
     """One read of the store for one ranking.
 
     `rows` has one row per insight: those published in [lookback, end) (`in_range` true), plus pinned or fixed
-    insights and earlier briefs' picks from outside that range; columns INSIGHT_COLUMNS, topic_id, in_range and
-    picked_before (in a brief of the history window).
+    insights and earlier briefs' picks from outside that range; columns ROW_COLUMNS, in_range, topic_id and
+    picked_before (in a brief of the history window). `vectors` holds their vectors, row for row.
     """
 
     rows: pa.Table
@@ -48,36 +49,39 @@ def load_inputs(store: Store, date: str, *, lookback: datetime, end: datetime, e
     outside = [i for i in dict.fromkeys(forced + picked) if i not in known]
     extra = store.arrow("insights", sql_in("insight_id", outside), columns=INSIGHT_COLUMNS) if outside else None
     if extra is not None and extra.num_rows:
-        extra = store.with_topics(extra.select(INSIGHT_COLUMNS).append_column("in_range", pa.repeat(False, extra.num_rows)))
+        extra_vectors = matrix(extra.column("vector"))
+        extra = store.with_topics(extra.select(ROW_COLUMNS).append_column("in_range", pa.repeat(False, extra.num_rows)))
         rows = pa.concat_tables([recent, extra]) if recent.num_rows else extra
-        vectors = np.vstack([recent_vectors, matrix(extra.column("vector"))]) if recent.num_rows else \
-            matrix(extra.column("vector"))
+        vectors = np.vstack([recent_vectors, extra_vectors]) if recent.num_rows else extra_vectors
     else:
-        rows, vectors = (recent, recent_vectors) if recent.num_rows else (store.with_topics(_empty(store)), np.zeros((0, 0)))
+        rows, vectors = (recent, recent_vectors) if recent.num_rows else (_empty(store), np.zeros((0, 0), np.float32))
     rows = rows.append_column("picked_before", pc.is_in(rows.column("insight_id"), pa.array(picked, pa.string())))
     profile = _profile(store, interests, settings) if interests else None
     return RankInputs(rows, vectors, _feed_weights(store), profile)
 
 
 def _range_rows(store: Store, lookback: datetime, end: datetime) -> tuple[pa.Table, np.ndarray]:
-    """The insights published in [lookback, end) with their topics and in_range set, and their vectors as a matrix."""
+    """The insights published in [lookback, end) with their topics and in_range set (no vectors), and their vectors
+    as a matrix, row for row; sorted by topic and time, so each topic's history is adjacent rows that novelty reads
+    as views."""
     recent = store.arrow("insights", f"published >= '{iso_prefix(lookback)}' AND published < '{iso_prefix(end)}'",
                          columns=INSIGHT_COLUMNS)
     if not recent.num_rows:
-        return recent, np.zeros((0, 0), dtype=np.float32)
-    recent = store.with_topics(recent.select(INSIGHT_COLUMNS).append_column("in_range", pa.repeat(True, recent.num_rows)))
-    # By topic, then time: each topic's history is then adjacent rows, which novelty reads as views, without copies.
-    recent = recent.sort_by([("topic_id", "ascending"), ("published", "ascending")])
+        return _empty(store), np.zeros((0, 0), dtype=np.float32)
     vectors = matrix(recent.column("vector"))
+    recent = store.with_topics(recent.select(ROW_COLUMNS).append_column("in_range", pa.repeat(True, recent.num_rows)))
+    order = pc.sort_indices(recent, [("topic_id", "ascending"), ("published", "ascending")])
+    vectors = vectors[order.to_numpy()]
     vectors.setflags(write=False)  # shared by every ranking that reuses this read
-    return recent, vectors
+    return recent.take(order), vectors
 
 
 def _empty(store: Store) -> pa.Table:
+    """No rows, with the columns and types of RankInputs.rows (without picked_before)."""
     tbl = store.table("insights", create=False)
-    fields = [tbl.schema.field(c) for c in INSIGHT_COLUMNS] if tbl is not None else \
-        [pa.field(c, pa.list_(pa.float32()) if c == "vector" else pa.string()) for c in INSIGHT_COLUMNS]
-    return pa.schema([*fields, pa.field("in_range", pa.bool_())]).empty_table()
+    fields = [tbl.schema.field(c) for c in ROW_COLUMNS] if tbl is not None else \
+        [pa.field(c, pa.string()) for c in ROW_COLUMNS]
+    return store.with_topics(pa.schema([*fields, pa.field("in_range", pa.bool_())]).empty_table())
 
 
 def _feed_weights(store: Store) -> dict[str, float]:
