@@ -19,6 +19,7 @@ from playwright.sync_api import Browser
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.app_fixtures import APP, EDITOR_PASSWORD, ROOT
+from ui.jobs import JOBS_FOLDER
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -30,6 +31,7 @@ VIEWPORT = {"width": 1280, "height": 860}
 START_TIMEOUT_S = 60
 PAGE_TIMEOUT_MS = 90_000
 JOB_TIMEOUT_MS = 300_000
+JOB_START_S = 60  # from a click to its background job's log file, on a loaded machine
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 SETTLED = "() => !document.querySelector('[data-testid=stSkeleton], [data-testid=stSkeletonElement]')"
 
@@ -125,6 +127,26 @@ def reveal(page: object, header: str, target: object) -> None:
             continue
     settle(page)
     assert target.is_visible(), f"{header!r} did not open"  # type: ignore[attr-defined]
+
+
+def start_job(page: object, button: object, db: Path, job: str, *, expander: str | None = None) -> None:
+    """Click `button` (in the expander titled `expander`, if any) until the background job it starts has a log file.
+
+    On a loaded machine a click can land while a rerun re-mounts the page around the button and be lost; the job's
+    log, written as the job starts, tells whether the click was taken (a second click would find the button disabled).
+    """
+    for _ in range(3):
+        if expander:
+            reveal(page, expander, button)
+        else:
+            settle(page)
+        button.click()  # type: ignore[attr-defined]
+        deadline = time.monotonic() + JOB_START_S
+        while time.monotonic() < deadline:
+            if any((db / JOBS_FOLDER).glob(f"{job}-*.log")):
+                return
+            time.sleep(0.5)
+    raise AssertionError(f"three clicks never started the {job} job")
 
 
 def sign_in(page: object) -> None:

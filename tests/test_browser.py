@@ -16,7 +16,7 @@ from playwright.sync_api import Browser
 
 from pipeline.engine import briefs, export
 from pipeline.store import open_store
-from tests.browser_fixtures import JOB_TIMEOUT_MS, PAGE_TIMEOUT_MS, VIEWPORT, settle, sign_in
+from tests.browser_fixtures import JOB_TIMEOUT_MS, PAGE_TIMEOUT_MS, VIEWPORT, settle, sign_in, start_job
 
 pytestmark = pytest.mark.browser
 
@@ -58,7 +58,7 @@ def test_every_page_in_chromium(browser: Browser, shots: Path, dashboard: str, a
     page.goto(dashboard + "feeds")  # the page polls the background run and shows when it is done
     settle(page)
     sign_in(page)
-    page.get_by_role("button", name="Start ingestion run").click()
+    start_job(page, page.get_by_role("button", name="Start ingestion run"), app_db, "ingest")
     page.get_by_text(re.compile(r"Ingestion run \d+ finished")).wait_for(timeout=JOB_TIMEOUT_MS)
     settle(page)
 

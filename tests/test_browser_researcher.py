@@ -15,7 +15,7 @@ from playwright.sync_api import Browser
 from pipeline.engine.topic_views import topic_list
 from pipeline.store import open_store
 from tests.app_fixtures import ROOT, run_pipeline
-from tests.browser_fixtures import JOB_TIMEOUT_MS, PAGE_TIMEOUT_MS, VIEWPORT, reveal, settle, sign_in
+from tests.browser_fixtures import JOB_TIMEOUT_MS, PAGE_TIMEOUT_MS, VIEWPORT, reveal, settle, sign_in, start_job
 
 pytestmark = pytest.mark.browser
 
@@ -88,9 +88,8 @@ def test_researchers_morning(web_audio_feed: str, browser: Browser, shots: Path,
     page.get_by_role("button", name="Rename").click()
     page.get_by_text(f"Renamed the topic to “{NEW_NAME}”").wait_for(timeout=PAGE_TIMEOUT_MS)
     settle(page)
-    recluster = page.get_by_role("button", name="Re-cluster topics now")
-    reveal(page, "Rename or merge topics", recluster)
-    recluster.click()
+    start_job(page, page.get_by_role("button", name="Re-cluster topics now"), app_db, "topics",
+              expander="Rename or merge topics")
     page.get_by_text("Re-clustering finished").wait_for(timeout=JOB_TIMEOUT_MS)
     settle(page)
     page.locator(".legendtext").filter(has_text=NEW_NAME).first.wait_for(timeout=PAGE_TIMEOUT_MS)
