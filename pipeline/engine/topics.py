@@ -103,7 +103,7 @@ def assign_topics(store: Store, insight_ids: list[str]) -> None:
 def _unassigned(store: Store) -> list[str]:
     """Ids of the insights without a topic."""
     ids = store.arrow("insights", columns=["insight_id"]).column("insight_id")
-    return ids.filter(pc.invert(pc.is_in(ids, value_set=store.topics_of(columns=()).column("insight_id")))).to_pylist()
+    return ids.filter(pc.invert(pc.is_in(ids, value_set=store.all_topics(()).column("insight_id")))).to_pylist()
 
 
 def _model(store: Store) -> pa.Table:
