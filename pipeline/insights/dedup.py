@@ -54,22 +54,25 @@ def merge_copies(store: Store, episode_id: str, rows: list[dict]) -> list[dict]:
             continue
         if not row.get("flags"):  # a sponsor read every episode of a show carries makes no episode a copy
             sources.append(original["episode_id"])
-        listed = also.setdefault(original["insight_id"], list(original["also_on"] or []))
-        if episode_id not in listed:
-            listed.append(episode_id)
+        _note_also_on(also, original, episode_id)
     source = max(set(sources), key=sources.count) if sources else None
     shared = sources.count(source) if source else 0
     copy = shared >= max(MIN_COPIES, COPY_SHARE * sum(not r.get("flags") for r in rows))
     if copy:  # the whole episode is said on the source, so every insight of the source is also on it
         for stored in store.rows("insights", sql_eq("episode_id", source), columns=["insight_id", "also_on"]):
-            listed = also.setdefault(stored["insight_id"], list(stored["also_on"] or []))
-            if episode_id not in listed:
-                listed.append(episode_id)
+            _note_also_on(also, stored, episode_id)
     if also:
         store.update_many("insights", [{"insight_id": i, "also_on": eps} for i, eps in also.items()])
         log.info("Episode %s: %d insight(s) already stored from another episode%s; noted there as also on it",
                  episode_id, len(rows) - len(fresh), f" (it is a copy of {source})" if copy else "")
     return [] if copy else fresh
+
+
+def _note_also_on(also: dict[str, list[str]], stored: dict, episode_id: str) -> None:
+    """Add the episode to a stored insight's also_on list in `also` (started from its stored list)."""
+    listed = also.setdefault(stored["insight_id"], list(stored["also_on"] or []))
+    if episode_id not in listed:
+        listed.append(episode_id)
 
 
 def _stored_copy(store: Store, episode_id: str, row: dict) -> dict | None:
