@@ -31,7 +31,7 @@ HISTORY_DAYS = 30  # how far back novelty looks (the topic's history and earlier
 CORROBORATION_DAYS = 7
 CORROBORATION_FULL = 3  # this many other podcasts saying something similar scores 1
 ALTERNATES = 20
-ROW_COLUMNS = ["insight_id", "feed_id", "episode_id", "topic_id", "published", "score"]
+CANDIDATE_COLUMNS = ["insight_id", "feed_id", "episode_id", "topic_id", "published", "score"]  # with "vector"
 WHY_REASONS = 2  # the largest contributions named in a pick's explanation
 DATE_FORMAT_HINT = "is not YYYY-MM-DD (for example 2026-02-11)"
 FIRST_DATE = calendar_date(1990, 1, 1)  # before podcasts; a feed's 0001-01-01 or 9999-12-31 is no brief date
@@ -166,7 +166,7 @@ def _candidates(rows: pa.Table, vectors: np.ndarray, wanted: list[str]) -> dict:
     table = rows.take(at)
     order = pc.sort_indices(table, [("insight_id", "ascending")])  # a fixed order for ties
     table = table.take(order)
-    cand = {c: table.column(c).to_pylist() for c in ROW_COLUMNS}
+    cand = {c: table.column(c).to_pylist() for c in CANDIDATE_COLUMNS}
     cand["vector"] = vectors[at.to_numpy()[order.to_numpy()]] if table.num_rows else np.zeros((0, 0), np.float32)
     cand["index"] = {i: n for n, i in enumerate(cand["insight_id"])}
     return cand
