@@ -42,11 +42,13 @@ def topic_scatter(points: pd.DataFrame, colours: dict[str, str], labels: dict[st
     so a selection names the insights.
     """
     figure = go.Figure()
-    names = points["topic_id"].map(lambda t: _legend_name(t, colours, labels))
+    topic_ids = points["topic_id"].unique()  # labels and podcast names are wrapped once each, not once a point
+    names = points["topic_id"].map({t: _legend_name(t, colours, labels) for t in topic_ids})
+    label_texts = {t: plot_text(labels.get(t), LEGEND_WIDTH) for t in topic_ids}
+    podcast_texts = {p: plot_text(p) for p in points["podcast"].unique()}
     for name, group in points.groupby(names, sort=False):
-        custom = pd.DataFrame({"id": group["insight_id"], "podcast": group["podcast"].map(plot_text),
-                               "text": group["text"].map(plot_text),
-                               "label": group["topic_id"].map(lambda t: plot_text(labels.get(t), LEGEND_WIDTH))})
+        custom = pd.DataFrame({"id": group["insight_id"], "podcast": group["podcast"].map(podcast_texts),
+                               "text": group["text"].map(plot_text), "label": group["topic_id"].map(label_texts)})
         colour = colours.get(group["topic_id"].iloc[0], OTHER_COLOUR) if name != OTHER_LABEL else OTHER_COLOUR
         figure.add_trace(go.Scattergl(
             x=group["x"], y=group["y"], mode="markers", name=name, customdata=custom.to_numpy(), hovertemplate=HOVER,
