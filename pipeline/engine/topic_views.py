@@ -10,6 +10,7 @@ import pyarrow.compute as pc
 
 from ..errors import PodbriefError
 from ..store import Store, sql_in
+from .day_counts import day_counts
 from .speakers import speakers_at
 
 INSIGHT_COLUMNS = ["insight_id", "episode_id", "feed_id", "published", "text", "score", "start_s", "end_s"]
@@ -85,21 +86,11 @@ def topic_trend(store: Store, *, freq: str = "W", topic_ids: list[str] | None = 
     period, topic_id, label, count."""
     if freq not in TREND_FREQS:
         raise PodbriefError(f"Trend period {freq!r} is not one of {', '.join(TREND_FREQS)} (day, week, month).")
-    where = "published IS NOT NULL" + (f" AND {sql_in('feed_id', feed_ids)}" if feed_ids else "")
-    table = store.with_topics(store.arrow("insights", where, columns=["insight_id", "published"]))
-    keep = pc.is_valid(table.column("topic_id"))
+    table = day_counts(store, feed_ids)  # per day first: 1M insights make about 70,000 day-topic pairs
     if topic_ids is not None:
-        keep = pc.and_(keep, pc.is_in(table.column("topic_id"), value_set=pa.array(topic_ids, pa.string())))
-    table = table.filter(keep)
+        table = table.filter(pc.is_in(table.column("topic_id"), value_set=pa.array(topic_ids, pa.string())))
     columns = ["period", "topic_id", "label", "count"]
-    # Counted per day in Arrow first (1M insights make about 70,000 day-topic pairs); published is stored as UTC ISO
-    # 8601, so its first ten characters are the UTC day.
-    if table.num_rows:
-        days = pa.table({"day": pc.utf8_slice_codeunits(table.column("published"), 0, 10),
-                         "topic_id": table.column("topic_id"), "insight_id": table.column("insight_id")})
-        frame = days.group_by(["day", "topic_id"]).aggregate([("insight_id", "count")]).to_pandas()
-    else:
-        frame = pd.DataFrame(columns=["day", "topic_id", "insight_id_count"])
+    frame = table.to_pandas() if table.num_rows else pd.DataFrame(columns=["day", "topic_id", "count"])
     frame = frame.assign(day=pd.to_datetime(frame["day"], errors="coerce", format="%Y-%m-%d")).dropna(subset=["day"])
     if start is not None:
         frame = frame[frame["day"] >= pd.Timestamp(start)]
@@ -111,7 +102,7 @@ def topic_trend(store: Store, *, freq: str = "W", topic_ids: list[str] | None = 
     last = pd.Timestamp(end) if end is not None else frame["day"].max()
     periods = pd.period_range(first, last, freq=freq).start_time.strftime("%Y-%m-%d")
     frame = frame.assign(period=frame["day"].dt.to_period(freq).dt.start_time.dt.strftime("%Y-%m-%d"))
-    counts = frame.groupby(["period", "topic_id"])["insight_id_count"].sum()
+    counts = frame.groupby(["period", "topic_id"])["count"].sum()
     topics = sorted(set(topic_ids) if topic_ids is not None else set(frame["topic_id"]))
     full = pd.MultiIndex.from_product([periods, topics], names=["period", "topic_id"])
     filled = counts.reindex(full, fill_value=0).reset_index(name="count")
