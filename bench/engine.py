@@ -2,20 +2,23 @@
 
 Builds a real LanceDB store of N insights: the 1,012 real podcast sentences of bench/corpus (embedded with the
 bundled MiniLM) multiplied to N with small Gaussian perturbations of their vectors (cosine to the original about
-0.86), filed as episodes of 8 insights drawn from one source transcript, from 40 podcasts over 365 days. Then it
+0.86), filed as episodes of 8 insights drawn from one source transcript, from 40 podcasts over 365 days, added oldest first
+as daily ingestion adds them. Then it
 times the library calls the dashboard and CLI use, and prints one JSON object as its last line.
 
     python bench/engine.py --n 100000 --vs-bertopic
 
 vector_index_s is the IVF_FLAT build over all N vectors, other_index_s the scalar and full-text indexes; recall_at_10
 compares the index's top ten with an exact search for RECALL_QUERIES insights. cluster_s is `topics(rebuild=True)`:
-loading the vectors, choosing k, k-means, merging, c-TF-IDF keywords, the 2-D projection and writing every insight's
-topic to insight_topics; index_coverage_after_cluster shows that the vector index still covers every row (no rebuild
-follows). assign_ms is `assign_topics` for one new insight (read it, nearest centroid, write it, update the topic's
-size); nearest_ms its nearest-centroid step alone. fold_s is `Store.optimize` after the new insights (what ingestion
-runs after each run). peak_rss_mb is the process's peak resident memory, bench_s the whole run. With --vs-bertopic
-it also times BERTopic's default pipeline (UMAP + HDBSCAN + c-TF-IDF, the same texts and precomputed vectors;
-bench/requirements.txt), after an untimed warm-up that pays numba's one-off compilation.
+loading the vectors, choosing k, k-means, merging, c-TF-IDF keywords, the 2-D projection, each insight's history
+similarity (pipeline/engine/history.py) and writing them all to insight_topics; index_coverage_after_cluster shows
+that the vector index still covers every row (no rebuild follows). assign_ms is `assign_topics` for one new insight
+(read it, nearest centroid, write it, update the topic's size); nearest_ms its nearest-centroid step alone. fold_s is
+what ingestion runs after each run: `fill_history` (the new insights' history similarity, which ranking's novelty
+reads), `Store.optimize` and `refresh_day_counts` (Explore's per-day topic counts). peak_rss_mb is the process's peak
+resident memory, bench_s the whole run. With --vs-bertopic it also times BERTopic's default pipeline (UMAP + HDBSCAN +
+c-TF-IDF, the same texts and precomputed vectors; bench/requirements.txt), after an untimed warm-up that pays numba's
+one-off compilation.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.config import Settings  # noqa: E402
+from pipeline.engine.day_counts import refresh_day_counts  # noqa: E402
+from pipeline.engine.history import fill_history  # noqa: E402
 from pipeline.engine.rank import rank  # noqa: E402
 from pipeline.engine.related import related  # noqa: E402
 from pipeline.engine.topics import assign_topics, clustering_state, place, topics  # noqa: E402
@@ -85,8 +90,9 @@ def build(path: Path, n: int, texts: list[str], sources: list[str], base: np.nda
     names = sorted(by_source)
     episodes = -(-n // PER_EPISODE)
     ep_source = rng.integers(0, len(names), episodes)
-    ep_time = [LAST_DAY - timedelta(days=int(d), hours=int(h)) for d, h in
-               zip(rng.integers(0, DAYS, episodes), rng.integers(0, 24, episodes), strict=True)]
+    # Episode ids in time order: a store grows by daily ingestion, so its rows sit roughly in publishing order.
+    ep_time = sorted(LAST_DAY - timedelta(days=int(d), hours=int(h)) for d, h in
+                     zip(rng.integers(0, DAYS, episodes), rng.integers(0, 24, episodes), strict=True))
     store.upsert("episodes", [{"episode_id": f"ep-{e:07d}", "feed_id": f"feed-{e % FEEDS:02d}", "title": f"Episode {e}",
                                "published": ep_time[e].isoformat(), "status": "extracted",
                                "audio_url": f"https://media.example.com/{e}.mp3"} for e in range(episodes)])
@@ -140,7 +146,9 @@ def measure(path: Path, n: int, base: np.ndarray, texts: list[str]) -> dict[str,
         assign.append(_timed_ms(assign_topics, store, [row["insight_id"]]))
         nearest.append(_timed_ms(place, vector, centroids, projection))
     started = time.perf_counter()
+    fill_history(store)  # what ingestion runs after each run: the new insights' history similarity, optimize, counts
     store.optimize()
+    refresh_day_counts(store)
     fold_s = time.perf_counter() - started
     ids = [f"in-{i:08d}" for i in rng.choice(n, RELATED_QUERIES, replace=False)]
     related(store, ids[0])  # the first query opens the index

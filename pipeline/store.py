@@ -74,7 +74,8 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("end_s", F64), ("text", STR), ("speaker", STR), ("confidence", F64),
         ]
     ),
-    "insight_topics": pa.schema([("insight_id", STR), ("topic_id", STR), ("x", F64), ("y", F64)]),
+    "insight_topics": pa.schema([("insight_id", STR), ("topic_id", STR), ("x", F64), ("y", F64),
+                                 ("history_sim", pa.float32())]),
     "topics": pa.schema(
         [
             ("topic_id", STR), ("label", STR), ("keywords", STRS), ("size", I64), ("centroid", pa.list_(pa.float32())),
@@ -114,6 +115,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
     "meta": pa.schema([("key", STR), ("value", STR)]),
+    "topic_days": pa.schema([("key", STR), ("day", STR), ("topic_id", STR), ("count", I64)]),
     "leases": pa.schema([("name", STR), ("owner", STR), ("expires_at", STR), ("taken_at", STR)]),
 }
 KEYS = {
@@ -121,6 +123,7 @@ KEYS = {
     "insight_topics": "insight_id",
     "topics": "topic_id", "brief_versions": "brief_id", "weight_presets": "name", "readers": "email",
     "outbox": "outbox_id", "feedback": "feedback_id", "meta": "key", "leases": "name",
+    "topic_days": "key",
 }
 SCALAR_INDEXES = {
     "episodes": ["episode_id", "status", "feed_id"],
@@ -136,7 +139,8 @@ VECTOR_INDEX_MIN_ROWS = 20_000  # below this a flat scan is fast enough and an i
 # recall@10 0.994, related p95 32 ms, built in 90 s; IVF_HNSW_SQ (200 partitions, ef_construction 150, re-ranking 10x
 # the candidates by exact vectors) had 0.912, 29 ms and 312 s. 5, 10 or 20 probes all gave recall 1.0 on 40 queries.
 VECTOR_INDEX_TYPE = "IvfFlat"  # as LanceDB's list_indices names it
-TOPIC_COLUMNS = ["topic_id", "x", "y"]  # in insight_topics; stores made before it kept them in insights
+TOPIC_COLUMNS = ["topic_id", "x", "y", "history_sim"]  # in insight_topics (stores made before it kept the first three
+# in insights)
 LOOKUP_BY_ID = 2_000  # up to this many insights, topic columns are looked up by id; beyond, one scan
 KEPT_READS = 4  # large reads kept by Store.kept (the topic map, a ranking's 30 days of insights: 130 MB at 1M)
 WANTED_SHARE = 4  # beyond, the map is narrowed to the wanted ids first unless they are over a quarter of it
@@ -156,14 +160,23 @@ def insights_schema(dim: int) -> pa.Schema:
     )
 
 
-def matrix(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    """A column of equal-length float lists (vectors, centroids) as a 2-D float32 array (one copy of the values)."""
+def matrix(column: pa.ChunkedArray | pa.Array, order: np.ndarray | None = None) -> np.ndarray:
+    """A column of equal-length float lists (vectors, centroids) as a 2-D float32 array (one copy of the values);
+    with `order` (row numbers), those rows in that order, still in one copy."""
     chunks = [c for c in (column.chunks if isinstance(column, pa.ChunkedArray) else [column]) if len(c)]
     if not chunks:
         return np.zeros((0, 0), dtype=np.float32)
-    parts = [c.flatten().to_numpy(zero_copy_only=False) for c in chunks]
-    flat = parts[0] if len(parts) == 1 else np.concatenate(parts)
-    return flat.astype(np.float32, copy=False).reshape(sum(len(c) for c in chunks), -1)
+    parts = [c.flatten().to_numpy(zero_copy_only=False).reshape(len(c), -1) for c in chunks]
+    if order is None:
+        return (parts[0] if len(parts) == 1 else np.concatenate(parts)).astype(np.float32, copy=False)
+    order = np.asarray(order, dtype=np.int64)
+    out = np.empty((len(order), parts[0].shape[1]), dtype=np.float32)
+    starts = np.cumsum([0] + [len(p) for p in parts])
+    chunk_of = np.searchsorted(starts, order, side="right") - 1
+    by_chunk = np.argsort(chunk_of, kind="stable")
+    for k, at in enumerate(np.split(by_chunk, np.searchsorted(chunk_of[by_chunk], np.arange(1, len(parts))))):
+        out[at] = parts[k][order[at] - starts[k]]
+    return out
 
 
 def now_iso() -> str:
@@ -289,7 +302,7 @@ class Store:
     def kept(self, key: Hashable, tables: Sequence[str], compute: Callable[[], T]) -> T:
         """`compute()`, kept in memory under `key` until any process writes to one of `tables` (the last KEPT_READS
         keys). For large reads that the dashboard repeats: a version check costs about a millisecond."""
-        versions = tuple(self._version(name) for name in tables)
+        versions = tuple(self.version(name) for name in tables)
         with self._kept_lock:
             hit = self._kept.get(key)
             if hit is not None and hit[0] == versions:
@@ -303,7 +316,8 @@ class Store:
                 self._kept.popitem(last=False)
         return value
 
-    def _version(self, name: str) -> int | None:
+    def version(self, name: str) -> int | None:
+        """The table's current version (None while it does not exist): any write makes a new one."""
         tbl = self.table(name, create=False)
         return None if tbl is None else tbl.version
 

@@ -109,7 +109,8 @@ def test_an_old_store_with_topics_in_its_insights_moves_them_out_and_keeps_its_v
 
     assert not {"topic_id", "x", "y"} & set(store.table("insights").schema.names)
     moved = {r["insight_id"]: r for r in store.rows("insight_topics")}
-    assert len(moved) == 270 and moved["i004"] == {"insight_id": "i004", "topic_id": "topic-1", "x": 4.0, "y": -4.0}
+    assert len(moved) == 270 and moved["i004"] == {"insight_id": "i004", "topic_id": "topic-1", "x": 4.0, "y": -4.0,
+                                                "history_sim": None}
     assert store.vector_index_coverage() == 1.0  # dropping columns rewrote no indexed row
     assert store.rows("topics")[0]["label"] == "An editor's name"
     Store(tmp_path).rows("insights")  # opening it again moves nothing twice

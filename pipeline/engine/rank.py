@@ -27,11 +27,10 @@ from .weights import COMPONENT_LABELS, COMPONENTS, Weights
 log = logging.getLogger(__name__)
 
 TOP_N = 5
-HISTORY_DAYS = 30  # how far back novelty looks (the topic's history and earlier briefs)
 CORROBORATION_DAYS = 7
 CORROBORATION_FULL = 3  # this many other podcasts saying something similar scores 1
 ALTERNATES = 20
-CANDIDATE_COLUMNS = ["insight_id", "feed_id", "episode_id", "topic_id", "published", "score"]  # with "vector"
+CANDIDATE_COLUMNS = ["insight_id", "feed_id", "episode_id", "topic_id", "history_sim", "published", "score"]  # and "vector"
 WHY_REASONS = 2  # the largest contributions named in a pick's explanation
 DATE_FORMAT_HINT = "is not YYYY-MM-DD (for example 2026-02-11)"
 FIRST_DATE = calendar_date(1990, 1, 1)  # before podcasts; a feed's 0001-01-01 or 9999-12-31 is no brief date
@@ -126,10 +125,9 @@ def rank(store: Store, date: str, *, weights: Weights | None = None, pins: list[
         raise PodbriefError(f"Insight(s) {', '.join(clash)} are both pinned and excluded for {date}. Unpin or un-exclude them.")
     end = parse_date(date) + timedelta(days=1)
     start = end - timedelta(hours=w.window_hours)
-    lookback = min(start - timedelta(days=HISTORY_DAYS), end - timedelta(days=CORROBORATION_DAYS))
     forced = list(dict.fromkeys(pins + (fixed or [])))
-    inputs = load_inputs(store, date, lookback=lookback, end=end, forced=forced, interests=w.interests,
-                         earlier=(start - timedelta(days=HISTORY_DAYS)).strftime("%Y-%m-%d"), settings=settings)
+    inputs = load_inputs(store, date, start=start, end=end, since=end - timedelta(days=CORROBORATION_DAYS), forced=forced,
+                         interests=w.interests, settings=settings)
     rows = inputs.rows
     # flagged insights (sponsor reads, intros, ...) are never candidates
     in_window = rows.filter(pc.and_(rows.column("in_range"), pc.greater_equal(rows.column("published"), iso_prefix(start))))
@@ -177,7 +175,7 @@ def _components(cand: dict, inputs: RankInputs, start: datetime, end: datetime, 
     quality = np.clip(np.array([s or 0.0 for s in cand["score"]], dtype=np.float32), 0, 1) if n else np.zeros(0)
     return {
         "quality": quality,
-        "novelty": novelty(cand, inputs.rows, inputs.vectors, start),
+        "novelty": novelty(cand, inputs.rows, inputs.vectors, start, stored=inputs.history_stored),
         "corroboration": corroboration(cand, inputs.rows, inputs.vectors, end - timedelta(days=CORROBORATION_DAYS),
                                        w.related_threshold, CORROBORATION_FULL),
         "recency": recency(cand, start, end),

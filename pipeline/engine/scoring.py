@@ -60,11 +60,12 @@ def _other_podcasts(vectors: np.ndarray, own: np.ndarray, others: np.ndarray, fe
     return counts
 
 
-def novelty(cand: dict, rows: pa.Table, row_vectors: np.ndarray, start: datetime) -> np.ndarray:
+def novelty(cand: dict, rows: pa.Table, row_vectors: np.ndarray, start: datetime, *, stored: bool = False) -> np.ndarray:
     """1 minus the closest match among earlier briefs' picks and the same topic's insights before the window.
 
     `rows` and `row_vectors` are RankInputs': its `picked_before` rows are the earlier picks, its in-range rows
-    published before `start` the history.
+    published before `start` the history. With `stored`, the candidates' history_sim (history.py: the same match,
+    kept per insight) stands for the history.
     """
     vectors = cand["vector"]
     if len(vectors) == 0:
@@ -73,6 +74,8 @@ def novelty(cand: dict, rows: pa.Table, row_vectors: np.ndarray, start: datetime
     picked = _mask(rows.column("picked_before"))
     if picked.any():
         closest = _max_similarity(vectors, row_vectors[picked])
+    if stored:
+        return (1.0 - np.maximum(closest, np.array(cand["history_sim"], dtype=np.float32))).astype(np.float32)
     history_at = np.flatnonzero(_mask(pc.and_(rows.column("in_range"),
                                               pc.less(rows.column("published"), iso_prefix(start)))))
     if len(history_at) == 0:

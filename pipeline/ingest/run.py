@@ -25,6 +25,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ..config import Settings, get_settings
+from ..engine.day_counts import refresh_day_counts
+from ..engine.history import fill_history
 from ..engine.topics import assign_topics
 from ..errors import DownloadError, LockedError, PodbriefError, TranscriptError
 from ..insights.dedup import merge_copies
@@ -114,7 +116,9 @@ def ingest(
             _store_outcome(store, outcome, settings, report)
             _tick(progress, "episodes", i + 1, len(episodes), outcome.episode["title"])
         _tick(progress, "episodes", len(episodes), len(episodes), "")
+        fill_history(store)
         store.optimize()
+        refresh_day_counts(store)  # after optimize: the counts are stamped with the tables' final versions
     return report
 
 

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from ..config import Settings
+from ..engine.history import forget_history
 from ..errors import FeedError
 from ..store import Store, now_iso, sql_eq, sql_in
 from . import reach
@@ -97,6 +98,7 @@ def remove_feed(store: Store, feed_id: str, *, keep_episodes: bool) -> Removal:
     gone = [e for e in episodes if e not in kept_episodes]
     doomed = [i["insight_id"] for i in insights if i["insight_id"] not in in_briefs]
     if doomed:
+        forget_history(store, doomed)
         store.delete("insights", sql_in("insight_id", doomed))
     if gone:
         store.delete("segments", sql_in("episode_id", gone))
