@@ -228,12 +228,15 @@ def cmd_extract(args: argparse.Namespace) -> int:
     """Extract every insight of one transcript file and print them, best first; stores nothing.
     Example: python -m pipeline extract data/samples/transcripts/go-time-339.vtt --title "Does Go still make sense?"
     """
+    from .ingest.chapters import parse_chapters
     from .ingest.transcripts import parse_transcript
     from .insights.extract import extract
 
     content, ctype = _read_source(args.path)
     transcript = parse_transcript(content, filename=args.path, content_type=ctype)
-    result = extract(transcript, extractor=args.extractor, title=args.title, description=args.description)
+    chapters = parse_chapters(_read_source(args.chapters)[0]) if args.chapters else None
+    result = extract(transcript, extractor=args.extractor, title=args.title, description=args.description,
+                     chapters=chapters)
     if result.fallback_reason:
         print(f"note: fell back to the extractive extractor: {result.fallback_reason}", file=sys.stderr)
     shown = sorted((i for i in result.insights if args.flagged or not i.flags), key=lambda i: (-i.score, i.start_s))
@@ -478,6 +481,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--extractor", choices=["auto", "extractive", "llm"], default="auto")
     p.add_argument("--title", default="", help="the episode's title, as context for what it is about")
     p.add_argument("--description", default="", help="the episode's description, as context")
+    p.add_argument("--chapters", help="the episode's JSON chapters file (Podcasting 2.0), as context and its sections")
     p.add_argument("--flagged", action="store_true", help="also print flagged passages (sponsor reads, intros, ...)")
     p = add("topics")
     p.add_argument("--rebuild", action="store_true", help="re-cluster everything now")

@@ -45,6 +45,14 @@ class TranscriptLink:
     language: str | None = None
 
 
+@dataclass(frozen=True)
+class Chapter:
+    """A chapter of an episode, from its `<podcast:chapters>` file: where it starts and its title."""
+
+    start_s: float
+    title: str
+
+
 @dataclass
 class FeedItem:
     """One episode as read from a feed, before it is stored."""
@@ -61,6 +69,7 @@ class FeedItem:
     description: str = ""
     transcripts: list[TranscriptLink] = field(default_factory=list)
     published_raw: str | None = None  # the date as the feed wrote it (published is clamped to the fetch time)
+    chapters_url: str | None = None  # its `<podcast:chapters>` JSON file
 
 
 @dataclass

@@ -65,7 +65,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("description", STR), ("transcripts", STR), ("transcript_source", STR), ("transcript_format", STR),
             ("status", STR), ("failed_stage", STR), ("error", STR), ("attempts", I64), ("next_attempt_at", STR),
             ("extractor", STR), ("extract_note", STR), ("tokens", I64), ("created_at", STR), ("updated_at", STR),
-            ("published_raw", STR),
+            ("published_raw", STR), ("chapters_url", STR), ("chapters", STR),
         ]
     ),
     "segments": pa.schema(

@@ -8,7 +8,7 @@ from xml.sax.saxutils import quoteattr
 
 @dataclass
 class Item:
-    """One `<item>`: an enclosure and/or `<podcast:transcript>` links."""
+    """One `<item>`: an enclosure and/or `<podcast:transcript>` links, and maybe `<podcast:chapters>`."""
 
     guid: str
     title: str
@@ -16,6 +16,7 @@ class Item:
     audio: str | None = None
     audio_type: str = "audio/mpeg"
     transcripts: list[tuple[str, str]] = field(default_factory=list)  # (url, type)
+    chapters: str | None = None  # a `<podcast:chapters>` JSON url
 
 
 def rss(title: str, items: list[Item], *, extra_channel: str = "") -> bytes:
@@ -27,6 +28,8 @@ def rss(title: str, items: list[Item], *, extra_channel: str = "") -> bytes:
         if item.audio:
             parts.append(f"<enclosure url={quoteattr(item.audio)} type='{item.audio_type}' length='1000'/>")
         parts += [f"<podcast:transcript url={quoteattr(url)} type='{kind}'/>" for url, kind in item.transcripts]
+        if item.chapters:
+            parts.append(f"<podcast:chapters url={quoteattr(item.chapters)} type='application/json+chapters'/>")
         body.append("<item>" + "".join(parts) + "</item>")
     return (
         "<?xml version='1.0' encoding='UTF-8'?>\n"

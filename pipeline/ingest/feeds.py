@@ -179,6 +179,8 @@ def _item(entry: dict, base: str, feed_id: str, raw: str | None, prefix: str, no
         link=link,
         description=_text(entry.get("summary"))[:DESCRIPTION_CHARS],
         transcripts=transcripts,
+        chapters_url=_chapters_url(raw, base, prefix) if raw is not None else
+        _join(base, (entry.get("podcast_chapters") or {}).get("url") or ""),
     )
 
 
@@ -203,6 +205,15 @@ def _transcripts(raw: str, base: str, prefix: str) -> list[TranscriptLink]:
         if url:
             links.append(TranscriptLink(url, values.get("type", ""), values.get("language")))
     return links
+
+
+def _chapters_url(raw: str, base: str, prefix: str) -> str | None:
+    """The item's first `<podcast:chapters>` link (JSON chapters), made absolute."""
+    for attrs in re.findall(rf"<{prefix}:chapters\b([^>]*)>", raw, re.I):
+        url = _join(base, {k.lower(): html.unescape(a or b) for k, a, b in _ATTR.findall(attrs)}.get("url", ""))
+        if url:
+            return url
+    return None
 
 
 def _transcripts_from(entry: dict, base: str) -> list[TranscriptLink]:

@@ -99,6 +99,7 @@ def _insert_new(store: Store, feed: dict, items: list[FeedItem], *, max_new: int
             "published": i.published, "published_raw": i.published_raw, "audio_url": i.audio_url,
             "audio_type": i.audio_type, "audio_length": i.audio_length, "duration_s": i.duration_s, "link": i.link,
             "description": i.description, "transcripts": json.dumps([asdict(t) for t in i.transcripts]),
+            "chapters_url": i.chapters_url,
             "status": "skipped" if i.episode_id in backlog else "new", "attempts": 0,
             "tokens": 0, "created_at": stamp, "updated_at": stamp,
         }

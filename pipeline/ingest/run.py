@@ -33,11 +33,12 @@ from ..insights.dedup import merge_copies
 from ..insights.embed import embed, embedding_model
 from ..insights.extract import extract
 from ..lock import ingest_lock
-from ..models import Segment, Transcript, TranscriptLink
+from ..models import Chapter, Segment, Transcript, TranscriptLink
 from ..store import Progress, Store, now_iso, sql_eq, sql_in, sql_quote
 from . import reach
 from .asr_context import EpisodeContext
 from .catalog import add_feeds
+from .chapters import chapters_json, parse_chapters, stored_chapters
 from .http import Budget, download, fetch
 from .poll import poll_feed
 from .transcribe import transcribe
@@ -250,8 +251,22 @@ def _transcribe_episode(store: Store, episode: dict, settings: Settings, *, scra
          "start_s": s.start_s, "end_s": s.end_s, "text": s.text, "speaker": s.speaker, "confidence": s.confidence}
         for i, s in enumerate(transcript.segments)
     ]
+    chapters = _chapters(episode, access, settings)
     return rows, {"transcript_source": transcript.source, "transcript_format": transcript.format,
-                  "duration_s": episode["duration_s"] or transcript.duration_s}
+                  "duration_s": episode["duration_s"] or transcript.duration_s,
+                  "chapters": chapters_json(chapters) if chapters else None}
+
+
+def _chapters(episode: dict, access: reach.Access, settings: Settings) -> list[Chapter]:
+    """The episode's chapters from its `<podcast:chapters>` file; none (and a warning) when it has none or it fails."""
+    url = episode.get("chapters_url")
+    if not url:
+        return []
+    try:
+        return parse_chapters(fetch(url, access=access, budget=Budget.transcript(settings)).content)
+    except (DownloadError, TranscriptError) as exc:
+        log.warning("chapters %s of %r unusable (%s); extracting without them", url, episode["title"], exc)
+        return []
 
 
 def _found_in_feed(store: Store, feed_id: str, settings: Settings) -> reach.Access:
@@ -311,7 +326,7 @@ def _extract_episode(store: Store, episode: dict, segment_rows: list[dict],
     feed = store.rows("feeds", sql_eq("feed_id", episode["feed_id"]), columns=["title"])
     result = extract(transcript, settings=settings, cache_dir=Path(settings.podbrief_cache_dir) / "llm",
                      title=episode["title"] or "", description=episode["description"] or "",
-                     feed_title=next((f["title"] or "" for f in feed), ""))
+                     feed_title=next((f["title"] or "" for f in feed), ""), chapters=stored_chapters(episode.get("chapters")))
     model, dim = embedding_model(settings)
     store.check_embedding(model, dim)  # vectors of another model are refused before any work is stored
     vectors = embed([i.text for i in result.insights], settings=settings)

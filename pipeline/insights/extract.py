@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..config import Settings, get_settings
 from ..errors import ExtractionError
-from ..models import ExtractedInsight, Transcript
+from ..models import Chapter, ExtractedInsight, Transcript
 from .extractive import extract_extractive
 from .gates import EpisodeContext
 from .llm import NOT_CONFIGURED, extract_llm
@@ -48,15 +48,17 @@ def extract(
     title: str = "",
     description: str = "",
     feed_title: str = "",
+    chapters: list[Chapter] | None = None,
 ) -> Extraction:
     """Extract insights: "llm", "extractive", or "auto" (the LLM when one is configured); LLM failures fall back.
 
-    The episode's title and description and its feed's title are context: what the episode is about, and which
-    mentions of the show are its own promotion. Flagged insights (sponsor reads, intros, ...) come back too.
+    The episode's title, description and chapters and its feed's title are context: what the episode is about, how
+    it is divided, and which mentions of the show are its own promotion. Flagged insights (sponsor reads, intros,
+    ...) come back too.
 
     Example: `python -m pipeline extract --extractor llm`
     """
-    context = EpisodeContext(title, description, feed_title)
+    context = EpisodeContext(title, description, feed_title, tuple(chapters or ()))
     result = _extract(transcript, extractor, settings or get_settings(), cache_dir, context)
     if any(not i.flags for i in result.insights):
         return result

@@ -17,7 +17,7 @@ from ..models import ExtractedInsight, Transcript
 from .features import BACKREF, QUESTION, SOFT_BACKREF, Scored, lead_penalty, score_sentences, tail_penalty
 from .gates import GARBLED, EpisodeContext, gate_reasons, sentence_confidences
 from .relevance import title_relevance
-from .sections import sections
+from .sections import chapter_sections, sections
 from .sentences import split_sentences
 from .textquality import is_garbled
 
@@ -46,7 +46,8 @@ def extract_extractive(transcript: Transcript, *, settings: Settings | None = No
     scored = score_sentences(sentences, gate_reasons(sentences, context), context)
     confidences, typical = sentence_confidences(sentences, transcript.segments)
     wanted = insight_count(transcript.duration_s, settings)
-    section_of = sections([s.content for s in scored], wanted)
+    section_of = chapter_sections([s.sentence.start_s for s in scored], context.chapters) or \
+        sections([s.content for s in scored], wanted)
     candidates = _toward_title(scored, [p for p in sorted(_passages(scored), key=lambda p: (-p[0], p[1]))
                                         if p[0] >= MIN_SCORE], context)
     chosen: list[tuple[float, list[Scored], str | None]] = []
@@ -84,7 +85,7 @@ def _toward_title(scored: list[Scored], candidates: list[tuple[float, int, int]]
                   context: EpisodeContext) -> list[tuple[float, int, int]]:
     """Candidates, best first, the best of them moved up or down by how close they are to the title and description."""
     head = candidates[:TITLE_CANDIDATES]
-    about = title_relevance(f"{context.title} {context.description}",
+    about = title_relevance(context.about(),
                             [" ".join(s.clean for s in scored[start:stop]) for _, start, stop in head])
     moved = [(_clamp(score + TITLE_WEIGHT * float(r)), start, stop) for (score, start, stop), r in zip(head, about, strict=True)]
     return sorted(moved + candidates[len(head):], key=lambda p: (-p[0], p[1]))

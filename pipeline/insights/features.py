@@ -120,7 +120,7 @@ def score_sentences(sentences: list[Sentence], gates: list[str | None], context:
         for word in set(content):
             frequency[word] = frequency.get(word, 0) + 1
     first, last = sentences[0].start_s, sentences[-1].end_s
-    about = WORD.findall(f"{context.title} {context.description}")
+    about = WORD.findall(context.about())
     episode = Episode(frequency, frozenset(t.lower() for t in about if is_content(t)), speaker_names(sentences),
                       interviewers(sentences), first, last, edge_window(first, last))
     return [

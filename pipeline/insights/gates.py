@@ -6,12 +6,13 @@ reason, so Explore can show "flagged: sponsor read" and ranking leaves them out 
 
 from __future__ import annotations
 
+import math
 import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..models import Segment
+from ..models import Chapter, Segment
 from .sentences import Sentence
 
 SPONSOR, PROMOTION, INTRO_FLAG, OUTRO_FLAG, GARBLED = (
@@ -49,6 +50,7 @@ OUTRO = re.compile(r"\b(?:(?:thanks|thank you)(?: so much| again)?,? (?:\w+,? )?
                    r"show notes|newsletter|on the socials|drop us|let us know|find (?:us|you|me) (?:on|at)|"
                    r"been a (?:pleasure|lot of fun|blast)|delighted|take care|goodbye|bye)\b", re.I)
 
+AD_CHAPTER = re.compile(r"^\W*(?:sponsors?|sponsored|ads?|advert\w*|ad break|commercial break|a word from)\b", re.I)
 SELF_INTRO = re.compile(  # wherever it is said, not only at the edges; "I'm <Name>, I run ..." needs the name's capital
     r"(?i:\b(?:my name is|i'm your (?:co-?)?host|you're listening to|"
     r"welcome (?:back )?to (?:the show|the podcast|another episode|episode|this episode))\b)"
@@ -62,6 +64,11 @@ class EpisodeContext:
     title: str = ""
     description: str = ""
     feed_title: str = ""
+    chapters: tuple[Chapter, ...] = ()
+
+    def about(self) -> str:
+        """What the feed says the episode is about: its title, description and chapter titles."""
+        return " ".join([self.title, self.description, *(c.title for c in self.chapters)])
 
     def own_names(self) -> list[str]:
         """Names the show promotes itself by: its feed title (lower case), when it has one of two or more letters."""
@@ -91,9 +98,17 @@ def gate_reasons(sentences: list[Sentence], context: EpisodeContext | None = Non
         elif reasons[i] is None and (len(HOUSEKEEPING.findall(s.spoken)) > 1
                                    or (HOUSEKEEPING.search(s.spoken) and any(n in lower for n in names))):
             reasons[i] = PROMOTION
-    for i in _ad_reads(sentences) | {i for i, s in enumerate(sentences) if AD_STRONG.search(s.spoken)}:
+    ads = _ad_reads(sentences) | {i for i, s in enumerate(sentences) if AD_STRONG.search(s.spoken)}
+    for i in ads | _in_ad_chapters(sentences, (context or EpisodeContext()).chapters):
         reasons[i] = SPONSOR
     return reasons
+
+
+def _in_ad_chapters(sentences: list[Sentence], chapters: Sequence[Chapter]) -> set[int]:
+    """The sentences that start inside a chapter the publisher titled as a sponsor or ad break."""
+    spans = [(c.start_s, chapters[k + 1].start_s if k + 1 < len(chapters) else math.inf)
+             for k, c in enumerate(chapters) if AD_CHAPTER.match(c.title)]
+    return {i for i, s in enumerate(sentences) if any(a <= s.start_s < b for a, b in spans)}
 
 
 def promoted_names(sentences: list[Sentence]) -> list[str]:

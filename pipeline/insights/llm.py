@@ -201,7 +201,8 @@ def _gated_segments(transcript: Transcript, context: EpisodeContext) -> set[int]
 
 def _render(segments: list[Segment], lo: int, hi: int, skip: set[int], context: EpisodeContext | None) -> str:
     """Segment lines for the prompt; angle brackets are swapped so no text can close the transcript tag."""
-    lines = [f"[about] {' '.join(text.split())}" for text in (context.title, context.description) if text] if context else []
+    about = (context.title, context.description, "; ".join(c.title for c in context.chapters)) if context else ()
+    lines = [f"[about] {' '.join(text.split())}" for text in about if text]
     for i in range(lo, hi):
         if i in skip:
             continue

@@ -25,7 +25,7 @@ def cache_file(cache_dir: Path | None, transcript: Transcript, context: EpisodeC
     if cache_dir is None:
         return None
     segments = [[s.start_s, s.end_s, s.text, s.speaker] for s in transcript.segments]
-    about = [context.title, context.description, context.feed_title]
+    about = [context.title, context.description, context.feed_title] + [[c.start_s, c.title] for c in context.chapters]
     transcript_hash = hashlib.sha256(json.dumps([segments, about]).encode()).hexdigest()
     key = hashlib.sha256(f"{transcript_hash}\n{model}\n{prompt_version}".encode()).hexdigest()
     return Path(cache_dir) / f"llm-{key[:32]}.json"

@@ -7,8 +7,11 @@ letting one well-scored stretch take every slot (Hearst 1997, with content words
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Sequence
+
+from ..models import Chapter
 
 WINDOW = 10  # sentences each side of a gap whose vocabularies are compared
 MIN_SECTION = 12  # sentences: a section shorter than this is a digression, not a topic
@@ -32,6 +35,14 @@ def sections(contents: Sequence[frozenset[str]], count: int) -> list[int]:
         section += i in boundaries
         out.append(section)
     return out
+
+
+def chapter_sections(starts: Sequence[float], chapters: Sequence[Chapter]) -> list[int] | None:
+    """The chapter of every sentence (by its start time): the publisher's own sections, when it gives two or more that
+    hold sentences; else None."""
+    bounds = [c.start_s for c in chapters]
+    out = [max(bisect_right(bounds, start) - 1, 0) for start in starts]
+    return out if len(set(out)) >= 2 else None
 
 
 def _cohesion(contents: Sequence[frozenset[str]], gap: int) -> float:
