@@ -11,6 +11,7 @@ import pytest
 from pipeline.config import Settings, get_settings
 from pipeline.errors import TranscriptError
 from pipeline.ingest.chapters import parse_chapters, stored_chapters
+from pipeline.ingest.feeds import parse_feed
 from pipeline.ingest.run import ingest
 from pipeline.ingest.transcripts import parse_transcript
 from pipeline.insights.extract import extract
@@ -31,6 +32,16 @@ def _transcript():
 
 def _chapter_of(start_s: float, chapters: list[Chapter]) -> int:
     return max(k for k, c in enumerate(chapters) if c.start_s <= start_s)
+
+
+def test_real_feeds_link_their_episodes_chapters() -> None:
+    feeds = Path(__file__).parent / "fixtures" / "feeds"
+    for name, url in [("mike_neumann_show.xml", "https://mikeneumann.show/feed.xml"),
+                      ("podcasting20_pc20rss.xml", "https://mp3s.nashownotes.com/pc20rss.xml")]:
+        content = (feeds / name).read_bytes()
+        linked = [i.chapters_url for i in parse_feed(content, url).items if i.chapters_url]
+        assert len(linked) == content.count(b"<podcast:chapters") > 0, name  # one per item that has the tag
+        assert all(u.startswith(("https://", "http://")) for u in linked), name
 
 
 def test_a_chapters_file_reads_as_timed_titles() -> None:
