@@ -4,6 +4,7 @@ month of rows: computed right, the same novelty and picks as comparing with the 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -14,6 +15,7 @@ from pipeline.engine.rank import CORROBORATION_DAYS, parse_date, rank
 from pipeline.engine.rank_inputs import load_inputs
 from pipeline.engine.topic_edits import merge_topics
 from pipeline.ingest.subscriptions import remove_feed
+from pipeline.store import Store
 from tests.engine_fixtures import Engine, add_extra_insights, clustered_engine  # noqa: F401  (the engine fixture)
 
 
@@ -112,3 +114,8 @@ def test_a_merge_or_a_removed_feed_forgets_the_history_they_change(engine: Engin
     remove_feed(engine.store, "feed-b", keep_episodes=False)
     left = engine.store.rows("insight_topics")
     assert all(r["history_sim"] is None for r in left if r["topic_id"] in doomed_topics)
+
+
+def test_an_empty_store_ranks_to_an_empty_brief(tmp_path: Path) -> None:
+    brief = rank(Store(tmp_path / "empty"), "2026-02-11")
+    assert brief.picks == [] and "0 candidate(s)" in brief.shortfall

@@ -87,6 +87,8 @@ def _kept_range(store: Store, lookback: datetime, end: datetime) -> tuple[pa.Tab
 
 def _history_stored(rows: pa.Table, start: datetime, forced: list[str]) -> bool:
     """True when every insight that may be a candidate (in the window and not flagged, or forced) has history_sim."""
+    if rows.num_rows == 0:  # (an empty store's rows may not even have typed columns)
+        return not forced
     in_window = pc.greater_equal(rows.column("published"), iso_prefix(start))
     unflagged = pc.fill_null(pc.equal(pc.list_value_length(rows.column("flags")), 0), True)
     window = rows.filter(pc.and_(in_window, unflagged))
