@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from pipeline.engine.day_counts import TABLE, count_days, day_counts
+from pipeline.engine.day_counts import TABLE, count_days, day_counts, refresh_day_counts
 from pipeline.engine.topic_views import topic_trend
 from tests.engine_fixtures import Engine, add_extra_insights, clustered_engine  # noqa: F401  (the engine fixture)
 
@@ -35,3 +35,10 @@ def test_after_a_write_or_for_some_podcasts_the_counts_are_counted_afresh(engine
     assert sum(r["count"] for r in _sorted(day_counts(engine.store))) == len(engine.topic_of) > sum(r["count"] for r in kept)
     one = _sorted(day_counts(engine.store, ["feed-a"]))
     assert sum(r["count"] for r in one) == sum(1 for f in engine.feed_of.values() if f == "feed-a")
+
+
+def test_counts_that_still_match_the_store_are_not_counted_again(engine: Engine) -> None:
+    assert refresh_day_counts(engine.store) is False  # clustering just counted them; nothing was written since
+    add_extra_insights(engine)
+    assert refresh_day_counts(engine.store) is True
+    assert refresh_day_counts(engine.store) is False

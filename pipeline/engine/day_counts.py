@@ -21,10 +21,8 @@ SOURCES = ("insights", "insight_topics")
 
 def day_counts(store: Store, feed_ids: list[str] | None = None) -> pa.Table:
     """day (UTC, YYYY-MM-DD), topic_id and count of the insights with a topic, of these podcasts (all when empty)."""
-    if not feed_ids:
-        stamp = store.meta(STAMP)
-        if stamp and json.loads(stamp) == _versions(store):
-            return store.arrow(TABLE, columns=["day", "topic_id", "count"])
+    if not feed_ids and _current(store):
+        return store.arrow(TABLE, columns=["day", "topic_id", "count"])
     return count_days(store, feed_ids)
 
 
@@ -41,14 +39,23 @@ def count_days(store: Store, feed_ids: list[str] | None = None) -> pa.Table:
                      "count": counted.column("count_all").cast(pa.int64())})
 
 
-def refresh_day_counts(store: Store) -> int:
-    """Count afresh and keep the counts for readers (ingestion runs it after each run); returns how many rows."""
+def refresh_day_counts(store: Store) -> bool:
+    """Count afresh and keep the counts for readers, unless the kept ones still match the store (ingestion runs it
+    after each run, most of which change nothing: a second of counting at 1M); True when it counted."""
     versions = _versions(store)  # before counting: a write meanwhile leaves a stamp that no reader accepts
+    if _current(store, versions):
+        return False
     counts = count_days(store)
     keys = pc.binary_join_element_wise(counts.column("day"), counts.column("topic_id"), "|")
     store.replace_rows(TABLE, counts.append_column("key", keys))
     store.set_meta(STAMP, json.dumps(versions))
-    return counts.num_rows
+    return True
+
+
+def _current(store: Store, versions: dict[str, int | None] | None = None) -> bool:
+    """True when the kept counts were counted from the tables as they are now."""
+    stamp = store.meta(STAMP)
+    return bool(stamp) and json.loads(stamp) == (versions or _versions(store))
 
 
 def _versions(store: Store) -> dict[str, int | None]:
