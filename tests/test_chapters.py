@@ -16,7 +16,7 @@ from pipeline.ingest.run import ingest
 from pipeline.ingest.transcripts import parse_transcript
 from pipeline.insights.extract import extract
 from pipeline.insights.gates import SPONSOR
-from pipeline.insights.sections import chapter_sections
+from pipeline.insights.sections import chapter_of, chapter_sections
 from pipeline.models import Chapter
 from pipeline.store import Store
 from tests.feed_builder import Item, rss
@@ -72,6 +72,7 @@ def test_sentences_fall_in_the_chapter_they_start_in() -> None:
     assert chapter_sections([0.0, 59.9, 60.0, 200.0], chapters) == [0, 0, 1, 2]
     assert chapter_sections([0.0, 30.0], chapters) is None  # all in one chapter: no sections to spread over
     assert chapter_sections([5.0], []) is None
+    assert chapter_of([-1.0, 0.0, 61.0], chapters) == [-1, 0, 1]  # before the first chapter: none (not an ad break)
 
 
 def test_insights_spread_over_the_chapters_and_a_sponsor_chapter_is_a_sponsor_read() -> None:

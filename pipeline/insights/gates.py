@@ -6,13 +6,13 @@ reason, so Explore can show "flagged: sponsor read" and ranking leaves them out 
 
 from __future__ import annotations
 
-import math
 import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..models import Chapter, Segment
+from .sections import chapter_of
 from .sentences import Sentence
 
 SPONSOR, PROMOTION, INTRO_FLAG, OUTRO_FLAG, GARBLED = (
@@ -106,9 +106,8 @@ def gate_reasons(sentences: list[Sentence], context: EpisodeContext | None = Non
 
 def _in_ad_chapters(sentences: list[Sentence], chapters: Sequence[Chapter]) -> set[int]:
     """The sentences that start inside a chapter the publisher titled as a sponsor or ad break."""
-    spans = [(c.start_s, chapters[k + 1].start_s if k + 1 < len(chapters) else math.inf)
-             for k, c in enumerate(chapters) if AD_CHAPTER.match(c.title)]
-    return {i for i, s in enumerate(sentences) if any(a <= s.start_s < b for a, b in spans)}
+    ads = {k for k, c in enumerate(chapters) if AD_CHAPTER.match(c.title)}
+    return {i for i, k in enumerate(chapter_of([s.start_s for s in sentences], chapters)) if k in ads} if ads else set()
 
 
 def promoted_names(sentences: list[Sentence]) -> list[str]:

@@ -37,11 +37,16 @@ def sections(contents: Sequence[frozenset[str]], count: int) -> list[int]:
     return out
 
 
+def chapter_of(starts: Sequence[float], chapters: Sequence[Chapter]) -> list[int]:
+    """The chapter (index into `chapters`, in time order) each start time falls in; -1 before the first."""
+    bounds = [c.start_s for c in chapters]
+    return [bisect_right(bounds, start) - 1 for start in starts]
+
+
 def chapter_sections(starts: Sequence[float], chapters: Sequence[Chapter]) -> list[int] | None:
     """The chapter of every sentence (by its start time): the publisher's own sections, when it gives two or more that
-    hold sentences; else None."""
-    bounds = [c.start_s for c in chapters]
-    out = [max(bisect_right(bounds, start) - 1, 0) for start in starts]
+    hold sentences; else None. What comes before the first chapter belongs to it."""
+    out = [max(k, 0) for k in chapter_of(starts, chapters)]
     return out if len(set(out)) >= 2 else None
 
 
