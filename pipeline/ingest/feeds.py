@@ -198,22 +198,24 @@ def _title_from_url(url: str | None) -> str:
 
 
 def _transcripts(raw: str, base: str, prefix: str) -> list[TranscriptLink]:
-    links = []
-    for attrs in re.findall(rf"<{prefix}:transcript\b([^>]*)>", raw, re.I):
-        values = {k.lower(): html.unescape(a or b) for k, a, b in _ATTR.findall(attrs)}
-        url = _join(base, values.get("url", ""))
-        if url:
-            links.append(TranscriptLink(url, values.get("type", ""), values.get("language")))
-    return links
+    return [TranscriptLink(url, values.get("type", ""), values.get("language"))
+            for url, values in _links(raw, base, prefix, "transcript")]
 
 
 def _chapters_url(raw: str, base: str, prefix: str) -> str | None:
     """The item's first `<podcast:chapters>` link (JSON chapters), made absolute."""
-    for attrs in re.findall(rf"<{prefix}:chapters\b([^>]*)>", raw, re.I):
-        url = _join(base, {k.lower(): html.unescape(a or b) for k, a, b in _ATTR.findall(attrs)}.get("url", ""))
+    return next((url for url, _ in _links(raw, base, prefix, "chapters")), None)
+
+
+def _links(raw: str, base: str, prefix: str, tag: str) -> list[tuple[str, dict[str, str]]]:
+    """Each `<podcast:TAG>` of the item's raw XML with a url: that url made absolute, and all its attributes."""
+    links = []
+    for attrs in re.findall(rf"<{prefix}:{tag}\b([^>]*)>", raw, re.I):
+        values = {k.lower(): html.unescape(a or b) for k, a, b in _ATTR.findall(attrs)}
+        url = _join(base, values.get("url", ""))
         if url:
-            return url
-    return None
+            links.append((url, values))
+    return links
 
 
 def _transcripts_from(entry: dict, base: str) -> list[TranscriptLink]:
