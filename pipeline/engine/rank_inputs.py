@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..config import Settings
-from ..store import Store, matrix, sql_in
+from ..store import Store, insights_schema, matrix, sql_in
 from .history import HISTORY_DAYS
 from .scoring import iso_prefix
 from .versions import latest_per_date
@@ -87,8 +87,6 @@ def _kept_range(store: Store, lookback: datetime, end: datetime) -> tuple[pa.Tab
 
 def _history_stored(rows: pa.Table, start: datetime, forced: list[str]) -> bool:
     """True when every insight that may be a candidate (in the window and not flagged, or forced) has history_sim."""
-    if rows.num_rows == 0:  # (an empty store's rows may not even have typed columns)
-        return not forced
     in_window = pc.greater_equal(rows.column("published"), iso_prefix(start))
     unflagged = pc.fill_null(pc.equal(pc.list_value_length(rows.column("flags")), 0), True)
     window = rows.filter(pc.and_(in_window, unflagged))
@@ -114,10 +112,9 @@ def _range_rows(store: Store, lookback: datetime, end: datetime) -> tuple[pa.Tab
 
 
 def _empty(store: Store) -> pa.Table:
-    """No rows, with the columns and types of RankInputs.rows (without picked_before)."""
-    tbl = store.table("insights", create=False)
-    fields = [tbl.schema.field(c) for c in ROW_COLUMNS] if tbl is not None else \
-        [pa.field(c, pa.string()) for c in ROW_COLUMNS]
+    """No rows, with the columns and types of RankInputs.rows (without picked_before), even before any insight is
+    stored (ROW_COLUMNS leave the vector out, so its dimension does not matter)."""
+    fields = [insights_schema(1).field(c) for c in ROW_COLUMNS]
     return store.with_topics(pa.schema([*fields, pa.field("in_range", pa.bool_())]).empty_table(), columns=TOPIC_COLUMNS)
 
 
