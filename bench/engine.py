@@ -1,10 +1,10 @@
 """Benchmark of the query side: related lookups, the daily top five, full clustering and incremental assignment.
 
-Builds a real LanceDB store of N insights: the 1,012 real podcast sentences of bench/corpus (embedded with the
-bundled MiniLM) multiplied to N with small Gaussian perturbations of their vectors (cosine to the original about
-0.86), filed as episodes of 8 insights drawn from one source transcript, from 40 podcasts over 365 days, added oldest first
-as daily ingestion adds them. Then it
-times the library calls the dashboard and CLI use, and prints one JSON object as its last line.
+Builds a real LanceDB store of N insights: the 1,012 real podcast sentences of bench/corpus (embedded with the bundled
+MiniLM) multiplied to N with small Gaussian perturbations of their vectors (cosine to the original about 0.86), filed
+as episodes of 8 insights drawn from one source transcript, from 40 podcasts over 365 days, added oldest first as
+daily ingestion adds them. Then it times the library calls the dashboard and CLI use, and prints one JSON object as
+its last line.
 
     python bench/engine.py --n 100000 --vs-bertopic
 

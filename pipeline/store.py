@@ -139,8 +139,8 @@ VECTOR_INDEX_MIN_ROWS = 20_000  # below this a flat scan is fast enough and an i
 # recall@10 0.994, related p95 32 ms, built in 90 s; IVF_HNSW_SQ (200 partitions, ef_construction 150, re-ranking 10x
 # the candidates by exact vectors) had 0.912, 29 ms and 312 s. 5, 10 or 20 probes all gave recall 1.0 on 40 queries.
 VECTOR_INDEX_TYPE = "IvfFlat"  # as LanceDB's list_indices names it
-TOPIC_COLUMNS = ["topic_id", "x", "y", "history_sim"]  # in insight_topics (stores made before it kept the first three
-# in insights)
+# In insight_topics; stores made before it kept the first three in insights.
+TOPIC_COLUMNS = ["topic_id", "x", "y", "history_sim"]
 LOOKUP_BY_ID = 2_000  # up to this many insights, topic columns are looked up by id; beyond, one scan
 KEPT_READS = 4  # large reads kept by Store.kept (the topic map, a ranking's 30 days of insights: 130 MB at 1M)
 WANTED_SHARE = 4  # beyond, the map is narrowed to the wanted ids first unless they are over a quarter of it
