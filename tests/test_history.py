@@ -52,6 +52,11 @@ def test_history_similarity_is_the_closest_same_topic_insight_of_the_days_before
         earlier = [j for j in range(n) if topics[j] == topics[i] and days[j] >= 0 and 1 <= days[i] - days[j] <= HISTORY_DAYS]
         want = max([float(vectors[i] @ vectors[j]) for j in earlier], default=0.0)
         assert got[i] == pytest.approx(min(max(want, 0.0), 1.0), abs=1e-5)
+    # Only some rows wanted (the rest read as their history): the same values for those, nothing for the rest.
+    wanted = rng.random(n) < 0.3
+    some = history_similarity(vectors, topics, days, wanted=wanted)
+    assert np.array_equal(np.isnan(some), np.isnan(got) | ~wanted)
+    assert np.allclose(some[wanted], got[wanted], equal_nan=True)
 
 
 def test_ranking_reads_the_stored_history_and_picks_as_when_comparing_with_the_rows(engine: Engine) -> None:

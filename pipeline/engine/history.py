@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..store import Store, matrix, sql_in
+from ..store import LOOKUP_BY_ID, Store, matrix, sql_in
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +34,13 @@ def day_numbers(published: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return np.asarray(pc.fill_null(days.cast(pa.int64()), -86_400).to_numpy(zero_copy_only=False)) // 86_400
 
 
-def history_similarity(vectors: np.ndarray, topics: np.ndarray, days: np.ndarray) -> np.ndarray:
+def history_similarity(vectors: np.ndarray, topics: np.ndarray, days: np.ndarray,
+                       wanted: np.ndarray | None = None) -> np.ndarray:
     """For each row, its highest cosine (clipped to 0..1; 0 with no history) to the rows of the same topic dated 1 to
-    HISTORY_DAYS days before it; NaN for a row without a topic (code -1) or a day (-1). Rows are unit vectors."""
+    HISTORY_DAYS days before it; NaN for a row without a topic (code -1) or a day (-1), or not `wanted` (a mask: the
+    other rows only serve as history). Rows are unit vectors."""
     out = np.full(len(vectors), np.nan, dtype=np.float32)
+    wanted = np.ones(len(vectors), dtype=bool) if wanted is None else wanted
     valid = np.flatnonzero((topics >= 0) & (days >= 0))
     if len(valid) == 0:
         return out
@@ -46,17 +49,18 @@ def history_similarity(vectors: np.ndarray, topics: np.ndarray, days: np.ndarray
     bounds = np.flatnonzero(np.r_[True, sorted_topics[1:] != sorted_topics[:-1], True])
     for lo, hi in pairwise(bounds):
         rows = order[lo:hi]
-        topic_days, topic_vectors = days[rows], vectors[rows]
-        best = np.zeros(len(rows), dtype=np.float32)
+        topic_days, topic_vectors, topic_wanted = days[rows], vectors[rows], wanted[rows]
+        best = np.full(len(rows), np.nan, dtype=np.float32)
+        best[topic_wanted] = 0.0
         for first in range(int(topic_days[0]), int(topic_days[-1]) + 1, BLOCK_DAYS):
             qa, qb = np.searchsorted(topic_days, [first, first + BLOCK_DAYS])
             ha, hb = np.searchsorted(topic_days, [first - HISTORY_DAYS, first + BLOCK_DAYS - 1])
-            if qa == qb or ha == hb:
+            if qa == qb or ha == hb or not topic_wanted[qa:qb].any():
                 continue
             sims = topic_vectors[qa:qb] @ topic_vectors[ha:hb].T
             apart = topic_days[qa:qb, None] - topic_days[None, ha:hb]
             sims[(apart < 1) | (apart > HISTORY_DAYS)] = 0.0
-            best[qa:qb] = np.clip(sims.max(axis=1), 0.0, 1.0)
+            best[qa:qb] = np.where(topic_wanted[qa:qb], np.clip(sims.max(axis=1), 0.0, 1.0), np.nan)
         out[rows] = best
     return out
 
@@ -68,8 +72,12 @@ def fill_history(store: Store) -> int:
     missing = known.filter(pc.and_(pc.is_valid(known.column("topic_id")), pc.is_null(known.column("history_sim"))))
     if missing.num_rows == 0:
         return 0
-    dated = store.arrow("insights", columns=["insight_id", "published"])
-    dated = dated.filter(pc.is_in(dated.column("insight_id"), value_set=missing.column("insight_id")))
+    ids = missing.column("insight_id")
+    if missing.num_rows <= LOOKUP_BY_ID:  # after an ingest, a few: looked up by id, not a scan of every insight
+        dated = store.arrow("insights", sql_in("insight_id", ids.to_pylist()), columns=["published"])
+    else:
+        dated = store.arrow("insights", columns=["insight_id", "published"])
+        dated = dated.filter(pc.is_in(dated.column("insight_id"), value_set=ids))
     days = day_numbers(dated.column("published"))
     days = np.unique(days[days >= 0])
     written = 0
@@ -93,10 +101,10 @@ def _refill(store: Store, first: int, last: int) -> int:
     topics = rows.column("topic_id")
     codes = pc.fill_null(pc.index_in(topics, value_set=pc.unique(pc.drop_null(topics))), -1).to_numpy(zero_copy_only=False)
     days = day_numbers(rows.column("published"))
-    values = history_similarity(matrix(rows.column("vector")), np.asarray(codes, dtype=np.int64), days)
+    values = history_similarity(matrix(rows.column("vector")), np.asarray(codes, dtype=np.int64), days,
+                                wanted=(days >= first) & (days <= last))  # the rest were read as their history
     stored = np.asarray(pc.fill_null(rows.column("history_sim"), np.nan).to_numpy(zero_copy_only=False), dtype=np.float32)
-    changed = np.flatnonzero((days >= first) & (days <= last) & ~np.isnan(values)
-                             & (np.isnan(stored) | (np.abs(values - stored) > UNCHANGED)))
+    changed = np.flatnonzero(~np.isnan(values) & (np.isnan(stored) | (np.abs(values - stored) > UNCHANGED)))
     if len(changed) == 0:
         return 0
     update = rows.select(["insight_id", "topic_id", "x", "y"]).take(changed).append_column(
