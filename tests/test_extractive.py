@@ -168,6 +168,22 @@ def test_headline_cues_do_not_run_into_the_next_sentence():
     assert any(s.text.endswith("RISC-V.") for s in sentences)  # a capital letter before a period is no initial
 
 
+def test_a_stage_direction_between_sentences_does_not_join_them():
+    assert _sentence_count("Gophers say? [win alert] It's actually soda; or pop, we would accept it.") == 2
+
+
+def test_a_markdown_heading_starts_a_new_section_that_no_passage_crosses():
+    lines = ["If Google fixes the bug, LibrePods will be much more approachable to your average Android user.",
+             "## 📰 The Classifieds", "This is a new segment creating opportunity to share your startup."]
+    transcript = Transcript([Segment(10.0 * i, 10.0 * i + 9, text, "Jerod") for i, text in enumerate(lines)],
+                            "publisher", "vtt")
+
+    sentences = split_sentences(transcript)
+
+    assert [s.text for s in sentences] == [lines[0], "## 📰 The Classifieds", lines[2]]
+    assert sentences[0].turn != sentences[1].turn == sentences[2].turn
+
+
 def test_abbreviations_do_not_end_sentences():
     text = "Please welcome back Mr. Kent Quirk. He works at Honeycomb, e.g. on OpenTelemetry. It's great."
 
@@ -189,6 +205,10 @@ def test_abbreviations_do_not_end_sentences():
         ("It's a big deal, right?", "It's a big deal."),
         ("They can't write good code, and they don't know if it's useful or...",
          "They can't write good code, and they don't know if it's useful."),
+        # a publisher's stage direction and an inline time stamp (Go Time 320, The Changelog 550) are not speech
+        ("[00:40:01.19] Because the whole thing is - I realized \\[win alert\\] - the opposite.",
+         "Because the whole thing is - I realized - the opposite."),
+        ('We asked them "Software development makes me,"', 'We asked them "Software development makes me".'),
     ],
 )
 def test_disfluencies_are_removed_without_changing_the_meaning(raw, clean):

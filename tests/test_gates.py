@@ -71,6 +71,14 @@ def test_content_is_not_gated(name, words):
     assert _reason_of(name, words) is None
 
 
+def test_a_partner_plug_is_a_sponsor_read():
+    plug = ("So the first of these is with our good friends over at the MLOps community, they're putting on this AI "
+            "Quality Conference.")  # Practical AI 270
+    sentences = split_sentences(Transcript([Segment(600.0, 610.0, plug, "Daniel")], "publisher", "vtt"))
+
+    assert gate_reasons(sentences) == [SPONSOR]
+
+
 def test_the_show_listeners_are_asked_to_subscribe_to_is_promotion_wherever_it_is_plugged():
     filler = [f"Kubernetes clusters at the edge need {n} careful upgrade plans and a rollback path." for n in range(30)]
     lines = [*filler[:15], "If you haven't subscribed to Fork Around and Find Out yet, we'd love that.",

@@ -18,10 +18,14 @@ MAX_SENTENCE_WORDS = 80  # longer "sentences" are unpunctuated ASR run-ons, cut 
 RUN_ON_PIECE_WORDS = 25  # ...into pieces of at least this many words
 MAX_FALSE_START_WORDS = 4  # a fragment this short before "--" is a false start, not an aside
 
-_BOUNDARY = re.compile(r"(?:[.!?]+|…|\.\.\.)[\"'”’)\]]*(?=\s+(?:>\s*)?[\"'“‘(\[]?[A-Z0-9])")  # ">": a quoted line
+_BOUNDARY = re.compile(r"(?:[.!?]+|…|\.\.\.)[\"'”’)\]]*(?=\s+(?:>\s*)?(?:\\?\[[a-z][^\]]{0,40}\\?\]\s*)?[\"'“‘(\[]?[A-Z0-9])")
+# ">": a quoted line; "[win alert]": a stage direction between two sentences
 _ENDED = re.compile(r"[.!?…][\"'”’)\]]*$")
 _MARKER = re.compile(r"\s*\\?[\[(](?:laugh\w*|crosstalk|inaudible|unintelligible[^\])]*|music|applause|silence|"
-                     r"pause|sighs?|coughs?|chuckles?)\\?[\])]", re.I)
+                     r"pause|sighs?|coughs?|chuckles?)\\?[\])]|\s*\\?\[(?-i:[a-z])[^\]]{0,40}\\?\](?!\()|"
+                     r"\s*\\?\[\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?\\?\]", re.I)
+# the last two: any lower-case "[stage direction]" of a publisher transcript that is not a Markdown link, and an
+# inline "[00:15:59.22]" time stamp
 _FILLER = re.compile(rf",?\s*\b{FILLER_WORDS}\b(?![\w'’-])\s*,?")
 _PARENTHETICAL = re.compile(r"(?:^|[,;]\s*)(?:you know|i mean|like|sort of|kind of)\s*(?:[,—]\s*|--\s*|(?=[.!?]|$))",
                             re.I)
@@ -35,7 +39,8 @@ _SPACES = re.compile(r"\s+")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\((?:https?://|www\.)[^)\s]*\)")
 _EMPHASIS = re.compile(r"(?<![\w*])\*{1,2}([^*\n]+?)\*{1,2}(?![\w*])")
 _QUOTE_LEAD = re.compile(r"^>\s*|(?<=[.!?])(\s*)>\s*(?=\S)")  # a Markdown quote marker ("> Unvouched users ...")
-_CLOSING_PERIOD = re.compile(r"\.([\"”’]+)$")
+_CLOSING_PERIOD = re.compile(r"[.,]([\"”’]+)$")  # 'way."' and a trailed-off 'makes me,"' end 'way".', 'me".'
+_HEADING = re.compile(r"^#+\s*\W*")  # a Markdown heading's marks (and an emoji): "## 📰 The Classifieds"
 _SPACE_PUNCT = re.compile(r"\s+([,.;:!?])")
 _DOUBLE_PUNCT = re.compile(r"([,;])\s*([,;.!?])")
 
@@ -89,7 +94,7 @@ def clean_text(text: str) -> str:
     text = _SPACE_PUNCT.sub(r"\1", text)
     text = _DANGLING.sub("", re.sub(r",(?=[.!?]|$)", "", text).strip(" ,;"))
     text = _QUOTE_LEAD.sub(lambda m: " " if m.group(1) is not None else "", text)
-    text = _CLOSING_PERIOD.sub(r"\1.", text)  # 'way."' ends 'way".', so the sentence, not only the quote, ends
+    text = _CLOSING_PERIOD.sub(r"\1.", text)  # so the sentence, not only the quote, ends
     if text and text[-1] not in ".!?\"'”’)":
         text += "."
     return text[:1].upper() + text[1:]
@@ -101,7 +106,7 @@ def _turns(transcript: Transcript) -> list[tuple[str | None, list[tuple[str, flo
         text = seg.text.strip()
         if not text:
             continue
-        if turns and turns[-1][0] == seg.speaker:
+        if turns and turns[-1][0] == seg.speaker and not text.startswith("#"):  # a Markdown heading starts a section
             turns[-1][1].append((text, seg.start_s, seg.end_s))
         else:
             turns.append((seg.speaker, [(text, seg.start_s, seg.end_s)]))
@@ -132,7 +137,7 @@ def _title_breaks(pieces: list[tuple[str, float, float]], starts: list[int]) -> 
     breaks = []
     began = True  # whether cue k-1 starts a sentence
     for k in range(1, len(pieces)):
-        prev, nxt = pieces[k - 1][0], pieces[k][0]
+        prev, nxt = _HEADING.sub("", pieces[k - 1][0]), pieces[k][0]
         short = prev[:1].isupper() and len(prev.split()) <= MAX_TITLE_WORDS
         title = short and nxt[:1].isupper() and (prev.endswith(":") or (began and prev[-1:].isalnum()))
         if title:
