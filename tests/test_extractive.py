@@ -13,6 +13,7 @@ import pytest
 from pipeline.config import Settings
 from pipeline.ingest.transcripts import parse_transcript
 from pipeline.insights.extractive import EXTRACTOR, MAX_OVERLAP, extract_extractive, insight_count
+from pipeline.insights.features import UNRESOLVED_COST, unresolved_cost
 from pipeline.insights.sentences import clean_text, split_sentences
 from pipeline.models import Segment, Transcript
 
@@ -213,3 +214,14 @@ def test_abbreviations_do_not_end_sentences():
 )
 def test_disfluencies_are_removed_without_changing_the_meaning(raw, clean):
     assert clean_text(raw) == clean
+
+
+@pytest.mark.parametrize(("text", "unnamed"), [
+    ("We don't charge for a few hundred extra rows on this library, or something like that.", 1),  # Practical AI 101
+    ("We've got this processing tool that is being written in Rust, rather than Go.", 0),  # introduced: Go Time 339
+    ("Maybe just put a point on it, these three programs - Docker Official Images, Docker Verified Publisher.", 0),
+    ("This library is free. The library is fast.", 0),  # named again
+    ("This week we shipped the new scheduler.", 0),  # the moment, not a thing
+])
+def test_a_passage_that_points_at_a_thing_it_never_names_costs(text, unnamed):
+    assert unresolved_cost(text) == pytest.approx(UNRESOLVED_COST * unnamed)

@@ -14,7 +14,7 @@ from itertools import pairwise
 
 from ..config import Settings, get_settings
 from ..models import ExtractedInsight, Transcript
-from .features import BACKREF, QUESTION, SOFT_BACKREF, Scored, lead_penalty, score_sentences, tail_penalty
+from .features import BACKREF, QUESTION, SOFT_BACKREF, Scored, lead_penalty, score_sentences, tail_penalty, unresolved_cost
 from .gates import GARBLED, EpisodeContext, gate_reasons, sentence_confidences
 from .relevance import title_relevance
 from .sections import chapter_sections, sections
@@ -142,7 +142,8 @@ def _passages(scored: list[Scored]) -> list[tuple[float, int, int]]:
                 continue
             info = sum(s.info * s.words for s in passage) / words + _cohesion(passage)
             penalty = max(s.penalty for s in passage) + 0.5 * sum(s.penalty for s in passage[1:]) / len(passage)
-            score = info * _length_factor(words) - penalty - lead - tail_penalty(scored, stop)
+            score = (info * _length_factor(words) - penalty - lead - tail_penalty(scored, stop)
+                     - unresolved_cost(" ".join(s.clean for s in passage)))
             out.append((_clamp(score), start, stop))
     return out
 
