@@ -271,3 +271,15 @@ def test_labels_come_from_at_most_label_members_of_each_topic_and_all_of_a_small
 
     assert np.bincount(labels[sample]).tolist() == [LABEL_MEMBERS, 7]
     assert sample.tolist() == sorted(set(sample.tolist()))
+
+
+def test_a_phrase_that_opens_on_an_action_names_a_topic_only_when_nothing_else_does() -> None:
+    texts = ["We want to build framework builds that run on every platform.",  # Practical AI 101's words
+             "You have to build framework builds of each library for the raw GL context.",
+             "Framework builds are incompatible with each other on macOS.",
+             "The build framework builds in the shared cache from BuildKit."]
+    phrases = topic_phrases(texts, np.zeros(4, dtype=int), 1)[0]
+
+    assert phrases[0] == "Framework builds" and "Build framework" in phrases  # kept, behind what is discussed
+    assert topic_phrases(["We launched Kubernetes.", "They launched Kubernetes today."],
+                         np.zeros(2, dtype=int), 1)[0] == ["Launched Kubernetes"]  # the only phrase left

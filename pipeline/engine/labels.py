@@ -43,10 +43,15 @@ NOT_IN_PHRASES = (
     "happen happens happened wish wanted tell told thank thanks love feel felt kinda sorta huh hmm wow cool awesome "
     # adverbs and quantifiers that name no subject, and light verbs ("content gives", "vast majority", "iron instead")
     "instead forever always never ever often sometimes usually majority minority vast half percent plenty "
+    "someday anymore nowadays tomorrow yesterday soon later already recently lately again yet holy crap damn gosh "
     "give gives gave take takes took makes made goes went comes came says keeps keep kept puts seems seem becomes become "
     "having requires require required means meant including"
 )
 ADVERB_ENDINGS = ("ally", "ively", "ously", "ently", "antly")  # "quantitatively", "seriously": never a subject
+# Words before a verb ("to build", "we launched") and before a noun or adjective ("the build", "a distributed"): a
+# phrase that opens on a word its topic uses as a verb is a label only when no other phrase is left.
+VERB_BEFORE = "to|can|can't|cannot|will|won't|would|should|could|must|we|you|they|i|he|she|don't|didn't|let's"
+NOUN_BEFORE = "the|a|an|this|that|these|those|our|your|their|my|his|her|its|of"
 CLAUSE_BREAK = re.compile(r"[,.;:!?()\[\]\"“”—–]|\s-\s")  # a phrase never spans these
 PHRASE_TOKEN = re.compile(r"[^\W\d_][\w'-]*[^\W_]|[^\W\d_]", re.UNICODE)
 LABEL_EXAMPLES = 5
@@ -168,8 +173,21 @@ def topic_phrases(texts: list[str], labels: np.ndarray, k: int, *, top: int = PH
                            for c in cols]) if word_scores is not None else np.zeros(len(cols))
         order = np.lexsort((cols, -vals, -weight, -np.minimum(found_in, 3)))[:top]
         member_texts = [texts[i] for i in np.flatnonzero(labels == row)]
-        out.append([_surface_form(str(vocab[cols[i]]), member_texts) for i in order])
+        phrases = [str(vocab[cols[i]]) for i in order]
+        named = sorted(phrases, key=lambda p: _opens_on_verb(p, member_texts))  # stable: the rest keep their order
+        out.append([_surface_form(p, member_texts) for p in named])
     return out
+
+
+def _opens_on_verb(phrase: str, texts: list[str]) -> bool:
+    """True when the members use the phrase's first word as a verb ("to build", "we launched") more often than as a
+    noun or adjective ("the build", "a shared"), or when it is an -ing or -ed form they never use so: "Build
+    framework", "Launched July" and "Running massive-scale" name an action, not what is discussed."""
+    first = phrase.split()[0]
+    word = re.escape(first)
+    as_verb = sum(len(re.findall(rf"\b(?:{VERB_BEFORE})\s+{word}\b", t, re.IGNORECASE)) for t in texts)
+    as_noun = sum(len(re.findall(rf"\b(?:{NOUN_BEFORE})\s+{word}\b", t, re.IGNORECASE)) for t in texts)
+    return as_verb > as_noun or (first.endswith(("ing", "ed")) and as_noun == 0)
 
 
 def _ctfidf(per_class: sparse.spmatrix, k: int) -> sparse.csr_matrix:
