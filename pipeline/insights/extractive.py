@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 EXTRACTOR = "extractive"
 MAX_SENTENCES = 3
-MIN_WORDS, MAX_WORDS = 14, 80  # of a whole insight, after cleaning (the issue: at most 80 words)
+MIN_WORDS, MAX_WORDS = 18, 80  # of a whole insight, after cleaning (at most 80: the issue; 14 -> 18: 26 -> 28 of 114)
 SWEET_WORDS = (25, 65)
 MIN_SCORE = 0.45  # below this a passage is not worth a reader's time, however few insights that leaves
 MAX_OVERLAP = 0.4  # content-word Jaccard above which two insights say the same thing
