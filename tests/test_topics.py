@@ -10,6 +10,7 @@ import pytest
 from pipeline.config import Settings
 from pipeline.engine.labels import auto_label, topic_phrases
 from pipeline.engine.topic_edits import merge_topics, rename_topic
+from pipeline.engine.topic_names import Name, carry_names, forget_unsaid
 from pipeline.engine.topic_views import topic_insights, topic_list, topic_map, topic_trend, trend_freq
 from pipeline.engine.topics import LABEL_MEMBERS, _label_sample, assign_topics, topics
 from pipeline.errors import PodbriefError
@@ -174,13 +175,14 @@ def test_a_topic_is_renamed_only_when_most_of_its_members_change(engine: Engine)
     topics(engine.store, rebuild=True, settings=Settings())
     majority = _majority(engine, _assignments(engine.store))
     go_topic = majority["go"][0]
-    engine.store.update("topics", go_topic, {"label": "Name from an earlier run", "label_source": "phrases"})
+    earlier = " ".join(topic_insights(engine.store, go_topic)[0]["text"].split()[:3])  # a name its members say
+    engine.store.update("topics", go_topic, {"label": earlier, "label_source": "phrases"})
     topics(engine.store, rebuild=True, settings=Settings())  # same members: the name stays
-    assert _label(engine, go_topic) == "Name from an earlier run"
+    assert _label(engine, go_topic) == earlier
     # Most of its members now look as if they had been elsewhere before: the machine names it afresh.
     engine.store.update_where("insight_topics", f"topic_id = '{go_topic}'", {"topic_id": majority["ai"][0]})
     topics(engine.store, rebuild=True, settings=Settings())
-    assert _label(engine, go_topic) != "Name from an earlier run"
+    assert _label(engine, go_topic) != earlier
 
 
 def _label(engine: Engine, topic_id: str) -> str:
@@ -283,3 +285,24 @@ def test_a_phrase_that_opens_on_an_action_names_a_topic_only_when_nothing_else_d
     assert phrases[0] == "Framework builds" and "Build framework" in phrases  # kept, behind what is discussed
     assert topic_phrases(["We launched Kubernetes.", "They launched Kubernetes today."],
                          np.zeros(2, dtype=int), 1)[0] == ["Launched Kubernetes"]  # the only phrase left
+
+
+def test_a_topic_whose_new_members_outnumber_its_earlier_ones_is_named_afresh() -> None:
+    previous = [{"topic_id": "topic-0001", "label": "AI/ML", "label_source": "phrases"}]
+    counts = np.array([[4]])  # all four earlier members stayed
+
+    grown, kept = (carry_names(previous, [], ["topic-0001"], counts, np.array([size])) for size in (13, 6))
+
+    assert grown[0].label is None  # nine new insights of another subject joined: the old name may no longer fit
+    assert kept[0].label == "AI/ML" and kept[0].source == "phrases"  # two joined: still most of it
+
+
+def test_a_carried_phrase_name_that_no_member_says_any_more_is_named_afresh() -> None:
+    names = [Name("AI/ML", "phrases"), Name("Audio quality", "phrases"), Name("Hosting costs", "editor")]
+    texts = ["Creating good audio quality is key to keeping listeners.", "Muffle the sound in a closet.",
+             "Audio quality matters more than the microphone.", "We pay for hosting by the hour."]
+
+    forget_unsaid(names, texts, np.array([0, 0, 1, 2]))
+
+    assert names[0].label is None  # its members are about audio now
+    assert names[1].label == "Audio quality" and names[2].label == "Hosting costs"  # said; an editor's name stays

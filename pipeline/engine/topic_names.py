@@ -1,8 +1,9 @@
 """What each cluster is called after a re-clustering: editors' names and merges always carry over; the machine's
 name stays while most of the topic's members stay.
 
-Membership is compared on the insights that existed before the re-clustering (each insight's previous topic
-id), so new insights joining a topic never rename it; only a real reshuffle of its members does.
+Membership is compared on each insight's previous topic id: a name stays while most of the topic's earlier members
+are still in it, and they are still most of it. New insights joining a topic rename it only when they outnumber
+the members it had, since its name may no longer say what it holds ("AI/ML" on what became an audio-quality topic).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 KEEP_NAME_SHARE = 0.5  # a topic keeps its machine-made name while at least this share of its members stays
 EDITOR = "editor"
 KEYWORDS = "keywords"
+PHRASES = "phrases"
 
 
 @dataclass
@@ -65,11 +67,13 @@ def fuse_merged(labels: np.ndarray, was: list[str | None], merged: list[str]) ->
     return renumbered.astype(labels.dtype)
 
 
-def carry_names(previous: list[dict], editor_rows: list[dict], topic_ids: list[str], counts: np.ndarray) -> list[Name]:
+def carry_names(previous: list[dict], editor_rows: list[dict], topic_ids: list[str], counts: np.ndarray,
+                sizes: np.ndarray) -> list[Name]:
     """The name each new cluster carries over, by cluster; `Name()` where the machine must name it afresh.
 
     previous: the topics before the re-clustering, in the column order of `counts`; editor_rows: the topics an editor
-    named or merged, read again just before writing so a rename made during the clustering is not lost.
+    named or merged, read again just before writing so a rename made during the clustering is not lost; sizes: each
+    cluster's members now, new insights included.
     """
     index = {p["topic_id"]: n for n, p in enumerate(previous)}
     position = {topic_id: c for c, topic_id in enumerate(topic_ids)}
@@ -80,7 +84,7 @@ def carry_names(previous: list[dict], editor_rows: list[dict], topic_ids: list[s
             continue  # a bare keyword list (an older version's label) is renamed whenever a phrase can name it
         kept = counts[c, p]
         stayed = kept / max(counts[:, p].sum(), 1)  # of the topic's earlier members, the share still in it
-        share = kept / max(counts[c].sum(), 1)  # of the cluster's earlier insights, the share from this topic
+        share = kept / max(sizes[c], 1)  # of the cluster's members now, the share that were in this topic
         if stayed >= KEEP_NAME_SHARE and share >= KEEP_NAME_SHARE:
             names[c] = Name(previous[p]["label"], previous[p].get("label_source"))
     for row in sorted(editor_rows, key=lambda r: r["topic_id"] not in position):  # ids that survived claim first
@@ -96,3 +100,16 @@ def carry_names(previous: list[dict], editor_rows: list[dict], topic_ids: list[s
         else:
             names[c].merged_ids = merged
     return names
+
+
+def forget_unsaid(names: list[Name], texts: list[str], labels: np.ndarray) -> None:
+    """Name afresh a cluster whose carried phrase name none of its members (`texts`, by `labels`) says any more.
+
+    Insights that joined by assignment between two clusterings can turn a topic into another subject: a topic named
+    "AI/ML" that now holds insights on audio quality.
+    """
+    for c, name in enumerate(names):
+        if name.source == PHRASES and name.label is not None:
+            said = name.label.lower()
+            if not any(said in texts[i].lower() for i in np.flatnonzero(labels == c)):
+                names[c] = Name(merged_ids=name.merged_ids)

@@ -26,7 +26,7 @@ from ..store import Store, matrix, now_iso, sql_eq, sql_in
 from .day_counts import refresh_day_counts
 from .history import day_numbers, fill_history, history_similarity
 from .labels import auto_label, llm_client, llm_label, topic_labels
-from .topic_names import Name, carry_names, fuse_merged, overlap
+from .topic_names import Name, carry_names, forget_unsaid, fuse_merged, overlap
 
 log = logging.getLogger(__name__)
 
@@ -189,10 +189,12 @@ def _recluster(store: Store, settings: Settings, started: float) -> TopicRun:
     topic_ids, kept, next_id = _match(centroids, sizes, previous, state.get("next_id", 1))
     texts = data.column("text")
     sample = _label_sample(labels)
-    keywords, phrases = topic_labels(texts.take(sample).to_pylist(), labels[sample], k)
+    sampled = texts.take(sample).to_pylist()
+    keywords, phrases = topic_labels(sampled, labels[sample], k)
     counts = overlap(was, labels, k, [p["topic_id"] for p in previous])
     edited = store.rows("topics", "label_source = 'editor' OR array_length(merged_ids) > 0")  # read late: see carry_names
-    names = carry_names(previous, edited, topic_ids, counts)
+    names = carry_names(previous, edited, topic_ids, counts, sizes)
+    forget_unsaid(names, sampled, labels[sample])
     _name_afresh(names, keywords, phrases, _examples(texts, labels, sims, k), settings)
     projection = _fit_projection(centroids, vectors)
     xy = _positions(vectors, centroids, labels, projection)
