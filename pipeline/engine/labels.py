@@ -50,8 +50,11 @@ NOT_IN_PHRASES = (
 ADVERB_ENDINGS = ("ally", "ively", "ously", "ently", "antly")  # "quantitatively", "seriously": never a subject
 # Words before a verb ("to build", "we launched") and before a noun or adjective ("the build", "a distributed"): a
 # phrase that opens on a word its topic uses as a verb is a label only when no other phrase is left.
-VERB_BEFORE = "to|can|can't|cannot|will|won't|would|should|could|must|we|you|they|i|he|she|don't|didn't|let's"
-NOUN_BEFORE = "the|a|an|this|that|these|those|our|your|their|my|his|her|its|of"
+VERB_BEFORE = frozenset({"to", "can", "can't", "cannot", "will", "won't", "would", "should", "could", "must", "we", "you",
+                         "they", "i", "he", "she", "don't", "didn't", "let's"})
+NOUN_BEFORE = frozenset({"the", "a", "an", "this", "that", "these", "those", "our", "your", "their", "my", "his", "her",
+                         "its", "of"})
+WORD_BEFORE = re.compile(r"([\w']+)\s+$")  # the word right before a match (searched in a short slice ending there)
 CLAUSE_BREAK = re.compile(r"[,.;:!?()\[\]\"“”—–]|\s-\s")  # a phrase never spans these
 PHRASE_TOKEN = re.compile(r"[^\W\d_][\w'-]*[^\W_]|[^\W\d_]", re.UNICODE)
 LABEL_EXAMPLES = 5
@@ -174,19 +177,21 @@ def topic_phrases(texts: list[str], labels: np.ndarray, k: int, *, top: int = PH
         order = np.lexsort((cols, -vals, -weight, -np.minimum(found_in, 3)))[:top]
         member_texts = [texts[i] for i in np.flatnonzero(labels == row)]
         phrases = [str(vocab[cols[i]]) for i in order]
-        named = sorted(phrases, key=lambda p: _opens_on_verb(p, member_texts))  # stable: the rest keep their order
+        joined = "\n".join(member_texts)
+        action = {w: _used_as_verb(w, joined) for w in {p.split()[0] for p in phrases}}
+        named = sorted(phrases, key=lambda p: action[p.split()[0]])  # stable: the rest keep their order
         out.append([_surface_form(p, member_texts) for p in named])
     return out
 
 
-def _opens_on_verb(phrase: str, texts: list[str]) -> bool:
-    """True when the members use the phrase's first word as a verb ("to build", "we launched") more often than as a
-    noun or adjective ("the build", "a shared"), or when it is an -ing or -ed form they never use so: "Build
-    framework", "Launched July" and "Running massive-scale" name an action, not what is discussed."""
-    first = phrase.split()[0]
-    word = re.escape(first)
-    as_verb = sum(len(re.findall(rf"\b(?:{VERB_BEFORE})\s+{word}\b", t, re.IGNORECASE)) for t in texts)
-    as_noun = sum(len(re.findall(rf"\b(?:{NOUN_BEFORE})\s+{word}\b", t, re.IGNORECASE)) for t in texts)
+def _used_as_verb(first: str, text: str) -> bool:
+    """True when the members (their texts joined) use a phrase's first word as a verb ("to build", "we launched")
+    more often than as a noun or adjective ("the build", "a shared"), or when it is an -ing or -ed form they never use
+    so: "Build framework", "Launched July" and "Running massive-scale" name an action, not what is discussed."""
+    before = [m.group(1).lower() for found in re.finditer(rf"\b{re.escape(first)}\b", text, re.IGNORECASE)
+              if (m := WORD_BEFORE.search(text, max(found.start() - 16, 0), found.start()))]
+    as_verb = sum(w in VERB_BEFORE for w in before)
+    as_noun = sum(w in NOUN_BEFORE for w in before)
     return as_verb > as_noun or (first.endswith(("ing", "ed")) and as_noun == 0)
 
 
