@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pyarrow.compute as pc
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
@@ -44,13 +45,10 @@ def _mean_pairwise(vectors: np.ndarray) -> float:
 
 def coherence(store: Store) -> dict:
     """The coherence figures of a clustered store."""
-    placed = store.arrow("insight_topics", "topic_id IS NOT NULL", columns=["insight_id", "topic_id"])
-    topic_of = dict(zip(placed.column("insight_id").to_pylist(), placed.column("topic_id").to_pylist(), strict=True))
-    data = store.arrow("insights", columns=["insight_id", "text", "vector"])
-    keep = np.array([i in topic_of for i in data.column("insight_id").to_pylist()], dtype=bool)
-    data = data.filter(keep)
+    data = store.with_topics(store.arrow("insights", columns=["insight_id", "text", "vector"]))
+    data = data.filter(pc.is_valid(data.column("topic_id")))
     vectors = matrix(data.column("vector"))
-    owners = np.array([topic_of[i] for i in data.column("insight_id").to_pylist()])
+    owners = np.array(data.column("topic_id").to_pylist())
     texts = data.column("text").to_pylist()
     rng = np.random.default_rng(0)
     listed = topic_list(store)
