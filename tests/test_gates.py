@@ -79,6 +79,13 @@ def test_a_partner_plug_is_a_sponsor_read():
     assert gate_reasons(sentences) == [SPONSOR]
 
 
+def test_a_guest_naming_their_business_partners_is_not_a_sponsor_read():
+    said = "We built the scheduler with our partners at the hospital, and it cut the waiting list by half."
+    sentences = split_sentences(Transcript([Segment(600.0, 610.0, said, "Guest")], "publisher", "vtt"))
+
+    assert gate_reasons(sentences) == [None]
+
+
 def test_the_show_listeners_are_asked_to_subscribe_to_is_promotion_wherever_it_is_plugged():
     filler = [f"Kubernetes clusters at the edge need {n} careful upgrade plans and a rollback path." for n in range(30)]
     lines = [*filler[:15], "If you haven't subscribed to Fork Around and Find Out yet, we'd love that.",

@@ -24,7 +24,7 @@ DOMAIN = r"\b[\w-]+\.(?:com|fm|io|news|net|org|dev|ai|co|tv|show|ly|app)\b"
 AD_STRONG = re.compile(r"\b(?:sponsored (?:by|news|segment)|sponsor (?:break|message)|word from our sponsors?|"
                        r"our sponsors?|today's sponsors?|brought to you by|"
                        r"made possible by|support for (?:this|the) (?:show|podcast|episode) comes from|"
-                       r"thanks to our (?:sponsors?|partners?)|our (?:good )?(?:friends|partners) (?:over )?at|"
+                       r"thanks to our (?:sponsors?|partners?)|our (?:good )?friends (?:over )?at|"
                        r"promo code|use (?:the )?code|coupon|discount code|"
                        r"offer code|\d+% off|percent off|free trial|no credit card|affiliate link|"
                        rf"(?:go|head(?: over)?|visit)(?: to)? {DOMAIN})", re.I)
