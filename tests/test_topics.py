@@ -285,6 +285,8 @@ def test_a_phrase_that_opens_on_an_action_names_a_topic_only_when_nothing_else_d
     assert phrases[0] == "Framework builds" and "Build framework" in phrases  # kept, behind what is discussed
     assert topic_phrases(["We launched Kubernetes.", "They launched Kubernetes today."],
                          np.zeros(2, dtype=int), 1)[0] == ["Launched Kubernetes"]  # the only phrase left
+    names = ["Red Hat sells subscriptions to Enterprise Linux.", "Red Hat support contracts renew every year."]
+    assert topic_phrases(names, np.zeros(2, dtype=int), 1)[0][0] == "Red Hat"  # ends like "launched", is no verb
 
 
 def test_a_topic_whose_new_members_outnumber_its_earlier_ones_is_named_afresh() -> None:

@@ -54,6 +54,7 @@ VERB_BEFORE = frozenset({"to", "can", "can't", "cannot", "will", "won't", "would
                          "they", "i", "he", "she", "don't", "didn't", "let's"})
 NOUN_BEFORE = frozenset({"the", "a", "an", "this", "that", "these", "those", "our", "your", "their", "my", "his", "her",
                          "its", "of"})
+MAX_STEM = 4  # "red", "seed", "king" end like an -ed or -ing form but are none ("Red Hat", "Seed round")
 WORD_BEFORE = re.compile(r"([\w']+)\s+$")  # the word right before a match (searched in a short slice ending there)
 CLAUSE_BREAK = re.compile(r"[,.;:!?()\[\]\"“”—–]|\s-\s")  # a phrase never spans these
 PHRASE_TOKEN = re.compile(r"[^\W\d_][\w'-]*[^\W_]|[^\W\d_]", re.UNICODE)
@@ -192,7 +193,7 @@ def _used_as_verb(first: str, text: str) -> bool:
               if (m := WORD_BEFORE.search(text, max(found.start() - 16, 0), found.start()))]
     as_verb = sum(w in VERB_BEFORE for w in before)
     as_noun = sum(w in NOUN_BEFORE for w in before)
-    return as_verb > as_noun or (first.endswith(("ing", "ed")) and as_noun == 0)
+    return as_verb > as_noun or (len(first) > MAX_STEM and first.endswith(("ing", "ed")) and as_noun == 0)
 
 
 def _ctfidf(per_class: sparse.spmatrix, k: int) -> sparse.csr_matrix:
