@@ -1,40 +1,89 @@
 """Recall@10 of reference insights on the team-labelled episodes in bench/labelled/, by the shared insight scorer.
 
-Usage: python bench/recall.py [-v] [--scorer ../shared/tools/insight_recall.py]
+Usage: python bench/recall.py [-v] [--dev] [--asr speakerless|lower|unpunctuated] [--scorer ../shared/tools/insight_recall.py]
 The scorer (`insight_recall.py`, outside this repository) runs `python -m pipeline extract --json --title` on each
 episode and matches its top ten against the references; its last line is JSON: recall, found, total, negatives,
 bad_length. The episodes are a second, larger yardstick beside the editor's six dev episodes: a change that helps
-there but not here is fitted to those six.
+there but not here is fitted to those six. `--dev` scores the editor's six instead. `--asr` scores copies written the
+way speech recognition writes them: no speaker names, cues cut every CUE_SECONDS across sentences, and with `lower` in
+lower case, with `unpunctuated` lower case without punctuation.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
+import re
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pipeline.ingest.transcripts import parse_transcript  # noqa: E402
+
 LABELLED = ROOT / "bench" / "labelled"
+CUE_SECONDS = 8.0
+ASR_STYLES = ("speakerless", "lower", "unpunctuated")
+PUNCTUATION = re.compile(r"[.,!?;:\"“”]")
+
+
+def asr_copy(source: Path, style: str, folder: Path, scorer: Path) -> Path:
+    """A WebVTT copy of a transcript as speech recognition writes it (see the module's docstring); a Changelog
+    Markdown transcript is first converted as the scorer converts it."""
+    if source.suffix == ".md":
+        spec = importlib.util.spec_from_file_location("insight_recall", scorer)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        converted = folder / f"{source.stem}.publisher.vtt"
+        module.changelog_to_vtt(str(source), str(converted))
+        source = converted
+    transcript = parse_transcript(source.read_bytes(), filename=source.name)
+    words = []  # (time, word), each cue's words spread evenly over it
+    for segment in transcript.segments:
+        parts = segment.text.split()
+        words += [(segment.start_s + (segment.end_s - segment.start_s) * n / len(parts), w) for n, w in enumerate(parts)]
+    cues, first = [], 0
+    for n in range(1, len(words) + 1):
+        if n == len(words) or words[n][0] - words[first][0] >= CUE_SECONDS:
+            text = " ".join(w for _, w in words[first:n])
+            text = text if style == "speakerless" else text.lower()
+            text = PUNCTUATION.sub("", text) if style == "unpunctuated" else text
+            end = words[n][0] if n < len(words) else words[first][0] + CUE_SECONDS
+            cues.append(f"{_stamp(words[first][0])} --> {_stamp(end)}\n{text}\n")
+            first = n
+    copy = folder / f"{source.stem}.vtt"
+    copy.write_text("WEBVTT\n\n" + "\n".join(cues), encoding="utf-8")
+    return copy
+
+
+def _stamp(seconds: float) -> str:
+    return f"{int(seconds // 3600):02d}:{int(seconds % 3600 // 60):02d}:{seconds % 60:06.3f}"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scorer", type=Path, default=ROOT.parent / "shared" / "tools" / "insight_recall.py")
     parser.add_argument("-v", "--verbose", action="store_true", help="show what was found, missed and picked")
+    parser.add_argument("--dev", action="store_true", help="the editor's six dev episodes instead of bench/labelled/")
+    parser.add_argument("--asr", choices=ASR_STYLES, help="score copies written the way speech recognition writes them")
     args = parser.parse_args()
     if not args.scorer.is_file():
         print(f"The insight scorer {args.scorer} is not there; pass its path with --scorer.", file=sys.stderr)
         return 2
-    refs = json.loads((LABELLED / "refs.json").read_text(encoding="utf-8"))
-    for episode in refs["episodes"]:  # the scorer joins a relative path to its own data folder; an absolute one stands
-        episode["file"] = str(LABELLED / episode["file"])
-    with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8") as absolute:
-        json.dump(refs, absolute)
-        absolute.flush()
-        command = [sys.executable, str(args.scorer), "--python", sys.executable, "--refs", absolute.name]
+    shared = args.scorer.resolve().parent.parent
+    refs_path = shared / "data" / "reference_insights_dev.json" if args.dev else LABELLED / "refs.json"
+    refs = json.loads(refs_path.read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory() as folder:
+        for episode in refs["episodes"]:  # the scorer joins a relative path to its data folder; an absolute one stands
+            source = (shared if args.dev else LABELLED) / episode["file"]
+            episode["file"] = str(asr_copy(source, args.asr, Path(folder), args.scorer) if args.asr else source)
+        absolute = Path(folder) / "refs.json"
+        absolute.write_text(json.dumps(refs), encoding="utf-8")
+        command = [sys.executable, str(args.scorer), "--python", sys.executable, "--refs", str(absolute)]
         return subprocess.run(command + ["-v"] * args.verbose, cwd=ROOT).returncode
 
 
