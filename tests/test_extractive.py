@@ -148,6 +148,19 @@ def test_unpunctuated_asr_text_is_cut_at_cues_and_still_yields_insights():
     assert insights and all(i.quote in _flat(unpunctuated.text) for i in insights)
 
 
+def test_a_lower_cased_asr_transcript_reads_as_the_cased_one():
+    transcript = _transcript(BUZZSPROUT)
+    lowered = replace(transcript, segments=[replace(s, text=s.text.lower()) for s in transcript.segments])
+
+    cased, uncased = split_sentences(transcript), split_sentences(lowered)
+    insights = extract_extractive(lowered, settings=DEFAULT)
+
+    assert [s.text.lower() for s in cased] == [s.text for s in uncased]  # split at its periods, though no capital follows
+    assert [i.start_s for i in insights] == [i.start_s for i in extract_extractive(transcript, settings=DEFAULT)]
+    assert all(i.text[0].isupper() and 1 <= _sentence_count(i.text) <= 3 for i in insights)
+    assert any(re.search(r"\bI\b", i.text) for i in insights) and not any(re.search(r"\bi\b", i.text) for i in insights)
+
+
 def test_empty_transcript_gives_no_insights():
     assert extract_extractive(Transcript([], "publisher", "vtt"), settings=DEFAULT) == []
 

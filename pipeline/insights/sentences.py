@@ -18,8 +18,14 @@ MAX_SENTENCE_WORDS = 80  # longer "sentences" are unpunctuated ASR run-ons, cut 
 RUN_ON_PIECE_WORDS = 25  # ...into pieces of at least this many words
 MAX_FALSE_START_WORDS = 4  # a fragment this short before "--" is a false start, not an aside
 
-_BOUNDARY = re.compile(r"(?:[.!?]+|…|\.\.\.)[\"'”’)\]]*(?=\s+(?:>\s*)?(?:\\?\[[a-z][^\]]{0,40}\\?\]\s*)?[\"'“‘(\[]?[A-Z0-9])")
+_BOUNDARY_AT = r"(?:[.!?]+|…|\.\.\.)[\"'”’)\]]*(?=\s+(?:>\s*)?(?:\\?\[[a-z][^\]]{{0,40}}\\?\]\s*)?[\"'“‘(\[]?[{0}])"
 # ">": a quoted line; "[win alert]": a stage direction between two sentences
+_BOUNDARY = re.compile(_BOUNDARY_AT.format("A-Z0-9"))
+_UNCASED_BOUNDARY = re.compile(_BOUNDARY_AT.format("A-Za-z0-9"))  # "... it. so we ...", in a lower-cased transcript
+MIN_CAPITALISED = 0.01  # a transcript with fewer capitalised words than this is lower-cased (some ASR output)
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]")  # "I" alone, or an acronym, is no sign of a cased transcript
+_WORD_START = re.compile(r"\b[A-Za-z]")
+_LOWER_I = re.compile(r"\bi(?=['’](?:m|ve|d|ll)\b|\s|[,!?]|\.(?![a-z])|$)")  # the pronoun, in a lower-cased transcript
 _ENDED = re.compile(r"[.!?…][\"'”’)\]]*$")
 _MARKER = re.compile(r"\s*\\?[\[(](?:laugh\w*|crosstalk|inaudible|unintelligible[^\])]*|music|applause|silence|"
                      r"pause|sighs?|coughs?|chuckles?)\\?[\])]|\s*\\?\[(?-i:[a-z])[^\]]{0,40}\\?\](?!\()|"
@@ -64,13 +70,19 @@ class Sentence:
 def split_sentences(transcript: Transcript) -> list[Sentence]:
     """Split a transcript into sentences across cue boundaries, timing each by character offset within its cues."""
     sentences: list[Sentence] = []
+    boundary = _BOUNDARY if is_cased(transcript.text) else _UNCASED_BOUNDARY
     for turn, (speaker, pieces) in enumerate(_turns(transcript)):
         text, starts, times = _join(pieces)
-        spans = _sentence_spans(text, _title_breaks(pieces, starts))
+        spans = _sentence_spans(text, _title_breaks(pieces, starts), boundary)
         for a, b in [part for span in spans for part in _split_run_on(text, span, starts)]:
             sentences.append(Sentence(text[a:b], _time_at(a, starts, times), _time_at(b - 1, starts, times),
                                       speaker, turn))
     return sentences
+
+
+def is_cased(text: str) -> bool:
+    """False for a lower-cased transcript (some ASR output), where no capital marks where a sentence starts."""
+    return len(_CAPITALISED.findall(text)) >= MIN_CAPITALISED * len(_WORD_START.findall(text))
 
 
 def unmark(text: str) -> str:
@@ -97,6 +109,7 @@ def clean_text(text: str) -> str:
     text = _CLOSING_PERIOD.sub(r"\1.", text)  # so the sentence, not only the quote, ends
     if text and text[-1] not in ".!?\"'”’)":
         text += "."
+    text = _LOWER_I.sub("I", text)
     return text[:1].upper() + text[1:]
 
 
@@ -146,11 +159,12 @@ def _title_breaks(pieces: list[tuple[str, float, float]], starts: list[int]) -> 
     return breaks
 
 
-def _sentence_spans(text: str, breaks: list[int]) -> list[tuple[int, int]]:
-    """Sentence (start, end) offsets: at end punctuation before a capital, not after an abbreviation or initial."""
+def _sentence_spans(text: str, breaks: list[int], boundary: re.Pattern[str]) -> list[tuple[int, int]]:
+    """Sentence (start, end) offsets: at end punctuation before a capital (any word, in a lower-cased transcript), not
+    after an abbreviation or initial."""
     spans: list[tuple[int, int]] = []
     begin = 0
-    ends = [(m.start(), m.end()) for m in _BOUNDARY.finditer(text)] + [(b, b) for b in breaks]
+    ends = [(m.start(), m.end()) for m in boundary.finditer(text)] + [(b, b) for b in breaks]
     for start, end in sorted(ends):
         if text.startswith(".", start) and not text.startswith("..", start):
             token = text[:start].rsplit(None, 1)[-1].lstrip("\"'“‘([").lower() if text[:start].strip() else ""
