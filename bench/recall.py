@@ -34,6 +34,7 @@ PUNCTUATION = re.compile(r"[.,!?;:\"“”]")
 def asr_copy(source: Path, style: str, folder: Path, scorer: Path) -> Path:
     """A WebVTT copy of a transcript as speech recognition writes it (see the module's docstring); a Changelog
     Markdown transcript is first converted as the scorer converts it."""
+    copy = folder / f"{source.stem}.vtt"
     if source.suffix == ".md":
         spec = importlib.util.spec_from_file_location("insight_recall", scorer)
         module = importlib.util.module_from_spec(spec)
@@ -55,7 +56,6 @@ def asr_copy(source: Path, style: str, folder: Path, scorer: Path) -> Path:
             end = words[n][0] if n < len(words) else words[first][0] + CUE_SECONDS
             cues.append(f"{_stamp(words[first][0])} --> {_stamp(end)}\n{text}\n")
             first = n
-    copy = folder / f"{source.stem}.vtt"
     copy.write_text("WEBVTT\n\n" + "\n".join(cues), encoding="utf-8")
     return copy
 
