@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from itertools import takewhile
 
 from .gates import HOUSEKEEPING, EpisodeContext, edge_window
-from .sentences import Sentence, clean_text, is_cased
+from .sentences import Sentence, clean_text
 
 HOST_QUESTION_RATE, HOST_RATIO, HOST_PENALTY = 0.12, 1.25, 0.06  # who counts as the interviewer, and the cost
 EDGE_PENALTY = 0.12  # at the very start or end, fading to nothing at the edge window's inner side
@@ -129,13 +129,12 @@ def score_sentences(sentences: list[Sentence], gates: list[str | None], context:
         for word in set(content):
             frequency[word] = frequency.get(word, 0) + 1
     first, last = sentences[0].start_s, sentences[-1].end_s
-    cased = is_cased(" ".join(s.text for s in sentences))
     about = WORD.findall(context.about())
     episode = Episode(frequency, frozenset(t.lower() for t in about if is_content(t)), speaker_names(sentences),
                       interviewers(sentences), first, last, edge_window(first, last))
     return [
         Scored(s, cleaned[i], len(tokens[i]), frozenset(contents[i]), _info(cleaned[i], tokens[i], contents[i], episode),
-               _penalty(s, cleaned[i], tokens[i], contents[i], episode), _opening(s.text, cased), gates[i])
+               _penalty(s, cleaned[i], tokens[i], contents[i], episode), _opening(s), gates[i])
         for i, s in enumerate(sentences)
     ]
 
@@ -174,14 +173,15 @@ def _first_person(clean: str, toks: list[str]) -> float:
     return max(sum(1 for t in toks if t.lower() in FIRST_PERSON) - framed, 0) / max(len(toks), 1)
 
 
-def _opening(raw: str, cased: bool = True) -> float:
+def _opening(sentence: Sentence) -> float:
     """How much a passage that starts with this sentence starts mid-thought: a question, a dangling clause, lower case
     (in a transcript that capitalises its sentences).
 
     Inside a passage the same sentence is fine: "Is there an ideal length? Nope." and "... Because it compiles."
     """
+    raw = sentence.text
     return (0.3 * bool(QUESTION.search(raw.rstrip())) + 0.25 * bool(DANGLING.match(raw.strip()))
-            + 0.2 * (cased and raw.lstrip("\"'“‘([-— ")[:1].islower()))
+            + 0.2 * (sentence.cased and raw.lstrip("\"'“‘([-— ")[:1].islower()))
 
 
 def interviewers(sentences: list[Sentence]) -> set[str | None]:

@@ -60,6 +60,7 @@ class Sentence:
     end_s: float
     speaker: str | None
     turn: int  # index of the speaker turn it belongs to; insights never cross turns
+    cased: bool  # False in a lower-cased transcript (some ASR output): no capital marks where sentences start
 
     @property
     def spoken(self) -> str:
@@ -70,13 +71,14 @@ class Sentence:
 def split_sentences(transcript: Transcript) -> list[Sentence]:
     """Split a transcript into sentences across cue boundaries, timing each by character offset within its cues."""
     sentences: list[Sentence] = []
-    boundary = _BOUNDARY if is_cased(transcript.text) else _UNCASED_BOUNDARY
+    cased = is_cased(transcript.text)
+    boundary = _BOUNDARY if cased else _UNCASED_BOUNDARY
     for turn, (speaker, pieces) in enumerate(_turns(transcript)):
         text, starts, times = _join(pieces)
         spans = _sentence_spans(text, _title_breaks(pieces, starts), boundary)
         for a, b in [part for span in spans for part in _split_run_on(text, span, starts)]:
             sentences.append(Sentence(text[a:b], _time_at(a, starts, times), _time_at(b - 1, starts, times),
-                                      speaker, turn))
+                                      speaker, turn, cased))
     return sentences
 
 
