@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -31,16 +32,21 @@ ASR_STYLES = ("speakerless", "lower", "unpunctuated")
 PUNCTUATION = re.compile(r"[.,!?;:\"“”]")
 
 
-def asr_copy(source: Path, style: str, folder: Path, scorer: Path) -> Path:
+def load_scorer(path: Path) -> ModuleType:
+    """The shared scorer as a module, for its own Changelog-to-WebVTT conversion and time stamps."""
+    spec = importlib.util.spec_from_file_location("insight_recall", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def asr_copy(source: Path, style: str, folder: Path, scorer: ModuleType) -> Path:
     """A WebVTT copy of a transcript as speech recognition writes it (see the module's docstring); a Changelog
     Markdown transcript is first converted as the scorer converts it."""
     copy = folder / f"{source.stem}.vtt"
     if source.suffix == ".md":
-        spec = importlib.util.spec_from_file_location("insight_recall", scorer)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
         converted = folder / f"{source.stem}.publisher.vtt"
-        module.changelog_to_vtt(str(source), str(converted))
+        scorer.changelog_to_vtt(str(source), str(converted))
         source = converted
     transcript = parse_transcript(source.read_bytes(), filename=source.name)
     words = []  # (time, word), each cue's words spread evenly over it
@@ -54,14 +60,10 @@ def asr_copy(source: Path, style: str, folder: Path, scorer: Path) -> Path:
             text = text if style == "speakerless" else text.lower()
             text = PUNCTUATION.sub("", text) if style == "unpunctuated" else text
             end = words[n][0] if n < len(words) else words[first][0] + CUE_SECONDS
-            cues.append(f"{_stamp(words[first][0])} --> {_stamp(end)}\n{text}\n")
+            cues.append(f"{scorer.stamp(words[first][0])} --> {scorer.stamp(end)}\n{text}\n")
             first = n
     copy.write_text("WEBVTT\n\n" + "\n".join(cues), encoding="utf-8")
     return copy
-
-
-def _stamp(seconds: float) -> str:
-    return f"{int(seconds // 3600):02d}:{int(seconds % 3600 // 60):02d}:{seconds % 60:06.3f}"
 
 
 def main() -> int:
@@ -77,10 +79,11 @@ def main() -> int:
     shared = args.scorer.resolve().parent.parent
     refs_path = shared / "data" / "reference_insights_dev.json" if args.dev else LABELLED / "refs.json"
     refs = json.loads(refs_path.read_text(encoding="utf-8"))
+    scorer = load_scorer(args.scorer) if args.asr else None
     with tempfile.TemporaryDirectory() as folder:
         for episode in refs["episodes"]:  # the scorer joins a relative path to its data folder; an absolute one stands
             source = (shared if args.dev else LABELLED) / episode["file"]
-            episode["file"] = str(asr_copy(source, args.asr, Path(folder), args.scorer) if args.asr else source)
+            episode["file"] = str(asr_copy(source, args.asr, Path(folder), scorer) if scorer else source)
         absolute = Path(folder) / "refs.json"
         absolute.write_text(json.dumps(refs), encoding="utf-8")
         command = [sys.executable, str(args.scorer), "--python", sys.executable, "--refs", str(absolute)]
