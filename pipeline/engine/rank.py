@@ -246,16 +246,16 @@ def _picks(store: Store, cand: dict, indices: list[int], comps: dict, total: np.
         row = rows[insight_id]
         episode = episodes.get(row["episode_id"], {})
         components = {name: (None if comps[name] is None else round(float(comps[name][c]), 4)) for name in COMPONENTS}
-        shares = _contributions(components, w)
+        shares, score = _contributions(components, w), round(float(total[c]), 4)
         out.append(Pick(
             insight_id=insight_id, text=edits.get(insight_id) or row["text"], original_text=row["text"],
             quote=row["quote"] or "", start_s=float(row["start_s"] or 0.0), end_s=float(row["end_s"] or 0.0),
             published=row["published"], episode_id=row["episode_id"], episode_title=episode.get("title") or "",
             episode_link=episode.get("link"), audio_url=episode.get("audio_url"), feed_id=row["feed_id"],
             feed_title=(feeds.get(row["feed_id"]) or {}).get("title") or row["feed_id"], topic_id=row["topic_id"],
-            topic_label=(topics.get(row["topic_id"]) or {}).get("label"), score=round(float(total[c]), 4),
+            topic_label=(topics.get(row["topic_id"]) or {}).get("label"), score=score,
             components=components, pinned=c in pinned, contributions=shares,
-            why=_why(shares, float(total[c]), w, pinned=c in pinned, automatic=c in automatic, chosen=c in chosen_set),
+            why=_why(shares, score, w, pinned=c in pinned, automatic=c in automatic, chosen=c in chosen_set),
             headline=row["headline"] or "", also_on=list(row["also_on"] or []),
         ))
     return out
