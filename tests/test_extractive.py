@@ -13,7 +13,8 @@ import pytest
 from pipeline.config import Settings
 from pipeline.ingest.transcripts import parse_transcript
 from pipeline.insights.extractive import EXTRACTOR, MAX_OVERLAP, extract_extractive, insight_count
-from pipeline.insights.features import UNRESOLVED_COST, unresolved_cost
+from pipeline.insights.features import UNRESOLVED_COST, lead_penalty, score_sentences, unresolved_cost
+from pipeline.insights.gates import EpisodeContext
 from pipeline.insights.sentences import clean_text, split_sentences
 from pipeline.models import Segment, Transcript
 
@@ -238,3 +239,21 @@ def test_disfluencies_are_removed_without_changing_the_meaning(raw, clean):
 ])
 def test_a_passage_that_points_at_a_thing_it_never_names_costs(text, unnamed):
     assert unresolved_cost(text) == pytest.approx(UNRESOLVED_COST * unnamed)
+
+
+@pytest.mark.parametrize(("text", "leans"), [
+    ("A fourth company called Tilt - it had just fantastic developers, that had really good sensibility around making "
+     "Kubernetes easier for developers.", True),  # an item of a list: Founders Talk 97
+    ("I think there was a bill the other day, and it was saying, in a state, how they needed to give people access to "
+     "phones.", True),  # an anecdote's opening: Ship It 135
+    ("Well, you start building stuff with HomeBrew - what if you wanna have multiple different versions of libraries.",
+     True),  # goes on from what was said: Practical AI 101
+    ("If your business sucks at basic data management, if you can't even run SQL queries over your stuff, you're not "
+     "gonna get to do data science.", False),  # a claim that stands alone: Practical AI 101
+    ("The fourth quarter is when most of our customers renew their contracts, because budgets reset in January.", False),
+])
+def test_a_passage_that_opens_on_a_list_item_an_anecdote_or_a_well_costs(text, leans):
+    sentences = split_sentences(Transcript([Segment(0.0, 12.0, text, "Guest")], "publisher", "vtt"))
+    scored = score_sentences(sentences, [None] * len(sentences), EpisodeContext())
+
+    assert (lead_penalty(scored, 0) > 0) is leans
