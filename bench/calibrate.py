@@ -1,4 +1,5 @@
-"""Calibrate the related-insight threshold and the semantic-search floor on the labelled pairs in tests/fixtures/.
+"""Calibrate the related-insight threshold, the semantic-search floor and the novelty floor on the labelled pairs in
+tests/fixtures/.
 
 Both are cosine similarities of the bundled MiniLM embeddings. Related insights favour precision (F0.5: a wrong
 "related" costs the reader more than a missing one); search favours recall (F2: a researcher scans a list).
@@ -17,8 +18,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.engine.calibration import best_cut, evaluate  # noqa: E402
+from pipeline.engine.calibration import best_cut, evaluate, floor_below  # noqa: E402
 from pipeline.engine.related import RELATED_THRESHOLD  # noqa: E402
+from pipeline.engine.scoring import UNRELATED  # noqa: E402
 from pipeline.engine.search import MIN_SIMILARITY  # noqa: E402
 from pipeline.insights.embed import embed  # noqa: E402
 
@@ -44,13 +46,15 @@ def search_scores() -> tuple[np.ndarray, np.ndarray]:
 def main() -> None:
     """Print the curve around each chosen cut and the JSON summary."""
     summary = {}
-    for name, (scores, labels), beta, current in (("related", related_scores(), RELATED_BETA, RELATED_THRESHOLD),
+    related = related_scores()
+    for name, (scores, labels), beta, current in (("related", related, RELATED_BETA, RELATED_THRESHOLD),
                                                   ("search", search_scores(), SEARCH_BETA, MIN_SIMILARITY)):
         best = best_cut(scores, labels, beta=beta)
         for t in np.arange(best.threshold - 0.1, best.threshold + 0.11, 0.02):
             cut = evaluate(scores, labels, float(t))
             print(f"{name} {cut.threshold:.2f}: precision {cut.precision:.2f} recall {cut.recall:.2f} shown {cut.shown}")
         summary[name] = {"chosen": asdict(best), "in_code": asdict(evaluate(scores, labels, current)), "beta": beta}
+    summary["novelty_floor"] = {"chosen": floor_below(*related), "in_code": UNRELATED}
     print(json.dumps(summary))
 
 

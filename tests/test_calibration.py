@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.engine.calibration import best_cut, evaluate
+from pipeline.engine.calibration import best_cut, evaluate, floor_below
 from pipeline.engine.related import RELATED_THRESHOLD
+from pipeline.engine.scoring import UNRELATED
 from pipeline.engine.search import MIN_SIMILARITY
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "calibrate.py"
@@ -29,6 +30,13 @@ def test_the_related_threshold_is_the_calibrated_one(calibrate) -> None:
     assert best_cut(scores, labels, beta=calibrate.RELATED_BETA).threshold == pytest.approx(RELATED_THRESHOLD)
     # The old threshold (0.4) offered nearly every labelled pair as related, most of them wrongly.
     assert evaluate(scores, labels, RELATED_THRESHOLD).precision > 2 * evaluate(scores, labels, 0.4).precision
+
+
+def test_novelty_counts_nothing_under_the_lowest_labelled_same_idea_pair(calibrate) -> None:
+    scores, labels = calibrate.related_scores()
+    assert floor_below(scores, labels) == pytest.approx(UNRELATED)
+    assert scores[labels].min() >= UNRELATED
+    assert floor_below(np.array([0.2, 0.456, 0.9]), np.array([False, True, True])) == pytest.approx(0.45)
 
 
 def test_the_search_floor_is_the_calibrated_one(calibrate) -> None:

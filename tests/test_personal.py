@@ -12,6 +12,7 @@ from pipeline.delivery.readers import Reader
 from pipeline.delivery.source import published_brief
 from pipeline.engine.briefs import get_brief, save_brief
 from pipeline.engine.rank import rank
+from pipeline.engine.related import related
 from pipeline.engine.weights import Weights
 from pipeline.errors import DeliveryError
 from tests.delivery_fixtures import published_engine  # noqa: F401  (the `published` fixture)
@@ -42,7 +43,18 @@ def test_a_reader_without_interests_gets_the_published_brief_as_it_is(published:
     assert _ids(short) == [p.insight_id for p in brief.picks[:3]]
     longer = personal_brief(store, Reader(email="ana@example.com", size=8), published.date)
     assert _ids(longer) == [p.insight_id for p in [*brief.picks, *brief.alternates[:3]]]
-    assert any(item.related for item in plain.items)  # each planted topic is discussed on several podcasts
+
+
+def test_an_item_said_on_other_podcasts_too_carries_them_as_related(published: Engine) -> None:
+    store = published.store
+    current = get_brief(store, published.date)
+    heard = next(p.insight_id for p in rank(store, published.date).alternates if related(store, p.insight_id))
+    save_brief(store, published.date, items=[heard, *current["items"][:4]], editor="test editor",
+               expected_version=current["version"], publish=True)
+
+    plain = personal_brief(store, Reader(email="ana@example.com"), published.date)
+
+    assert _ids(plain)[0] == heard and plain.items[0].related
     assert all(published.feed_of[r.insight_id] != i.pick.feed_id and r.source.feed_title
                for i in plain.items for r in i.related)
 

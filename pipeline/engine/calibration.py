@@ -48,3 +48,9 @@ def best_cut(scores: np.ndarray, labels: np.ndarray, *, beta: float) -> Cut:
             best, best_f = cut, f
     assert best is not None
     return best
+
+
+def floor_below(scores: np.ndarray, labels: np.ndarray) -> float:
+    """The highest threshold (on the 0.01 grid) below which no labelled yes falls: under it, every pair is a no."""
+    lowest = float(np.min(np.asarray(scores, dtype=np.float64)[np.asarray(labels, dtype=bool)]))
+    return round(np.floor(lowest / GRID_STEP + 1e-9) * GRID_STEP, 2)

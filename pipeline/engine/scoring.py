@@ -12,9 +12,21 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .related import RELATED_THRESHOLD
+
 log = logging.getLogger(__name__)
 
 BLOCK = 512  # candidate rows per similarity block, to bound memory on large days
+# Below this cosine two insights are never the same idea: the lowest same-idea pair of the 290 labelled pairs in
+# tests/fixtures/related/ is at 0.456 (bench/calibrate.py). Novelty falls from there to nothing at the related threshold.
+UNRELATED = 0.45
+
+
+def heard_before(similarity: np.ndarray) -> np.ndarray:
+    """How surely an earlier insight at this cosine said the same idea: 0 up to UNRELATED (another point, at most on
+    the same topic), 1 from the related threshold on, linear between."""
+    ramp = (np.asarray(similarity, dtype=np.float32) - UNRELATED) / (RELATED_THRESHOLD - UNRELATED)
+    return np.clip(ramp, 0, 1).astype(np.float32)
 
 
 def iso_prefix(moment: datetime) -> str:
@@ -61,7 +73,8 @@ def _other_podcasts(vectors: np.ndarray, own: np.ndarray, others: np.ndarray, fe
 
 
 def novelty(cand: dict, rows: pa.Table, row_vectors: np.ndarray, start: datetime, *, stored: bool = False) -> np.ndarray:
-    """1 minus the closest match among earlier briefs' picks and the same topic's insights before the window.
+    """1 minus how surely the closest match among earlier briefs' picks and the same topic's insights before the window
+    said the same idea (`heard_before`): an aside is no newer than another point on a topic heard this month.
 
     `rows` and `row_vectors` are RankInputs': its `picked_before` rows are the earlier picks, its in-range rows
     published before `start` the history. With `stored`, the candidates' history_sim (history.py: the same match,
@@ -75,11 +88,11 @@ def novelty(cand: dict, rows: pa.Table, row_vectors: np.ndarray, start: datetime
     if picked.any():
         closest = _max_similarity(vectors, row_vectors[picked])
     if stored:
-        return (1.0 - np.maximum(closest, np.array(cand["history_sim"], dtype=np.float32))).astype(np.float32)
+        return (1.0 - heard_before(np.maximum(closest, np.array(cand["history_sim"], dtype=np.float32)))).astype(np.float32)
     history_at = np.flatnonzero(_mask(pc.and_(rows.column("in_range"),
                                               pc.less(rows.column("published"), iso_prefix(start)))))
     if len(history_at) == 0:
-        return 1.0 - closest
+        return (1.0 - heard_before(closest)).astype(np.float32)
     history = rows.select(["insight_id", "topic_id"]).take(history_at)  # not the vectors: 130 MB at 1M
     cand_topics, history_topics = _topic_codes(cand["topic_id"], history.column("topic_id").to_pylist())
     by_topic = np.argsort(history_topics, kind="stable")  # each topic's history rows, in their order
@@ -104,7 +117,7 @@ def novelty(cand: dict, rows: pa.Table, row_vectors: np.ndarray, start: datetime
             mine = np.flatnonzero((own[block] >= lo) & (own[block] < hi))
             sims[mine, own[block][mine] - lo] = -1.0
             closest[block] = np.maximum(closest[block], np.clip(sims.max(axis=1), 0, 1))
-    return (1.0 - closest).astype(np.float32)
+    return (1.0 - heard_before(closest)).astype(np.float32)
 
 
 def _rows(matrix: np.ndarray, at: np.ndarray) -> np.ndarray:
