@@ -12,7 +12,7 @@ import pytest
 from pipeline.engine.briefs import save_brief
 from pipeline.engine.rank import TOP_N, normalize_date, rank
 from pipeline.engine.related import RELATED_THRESHOLD
-from pipeline.engine.scoring import UNRELATED, corroboration, interest, novelty, podcast_weight, recency
+from pipeline.engine.scoring import UNRELATED, corroboration, heard_before, interest, novelty, podcast_weight, recency
 from pipeline.engine.weights import COMPONENTS, Weights
 from pipeline.errors import PodbriefError
 from pipeline.store import Store
@@ -184,6 +184,9 @@ def test_novelty_counts_the_same_idea_heard_before_not_the_same_topic() -> None:
         cand = {"insight_id": ["today"], "topic_id": ["t1"], "vector": base[None, :]}
         got = novelty(cand, rows, np.stack([earlier, base]), datetime(2024, 5, 10, tzinfo=UTC))
         assert got.tolist() == pytest.approx([expected], abs=1e-5)
+    # The related threshold an editor sets is where an idea counts as heard; under the floor, it is a step there.
+    assert heard_before(np.array([0.5, 0.8, 0.9]), threshold=0.9).tolist() == pytest.approx([0.1111, 0.7778, 1.0], abs=1e-4)
+    assert heard_before(np.array([0.3, 0.35, 0.5]), threshold=0.35).tolist() == [0.0, 1.0, 1.0]
 
 
 def test_novelty_is_the_same_whatever_the_order_of_the_rows() -> None:

@@ -175,7 +175,8 @@ def _components(cand: dict, inputs: RankInputs, start: datetime, end: datetime, 
     quality = np.clip(np.array([s or 0.0 for s in cand["score"]], dtype=np.float32), 0, 1) if n else np.zeros(0)
     return {
         "quality": quality,
-        "novelty": novelty(cand, inputs.rows, inputs.vectors, start, stored=inputs.history_stored),
+        "novelty": novelty(cand, inputs.rows, inputs.vectors, start, stored=inputs.history_stored,
+                           threshold=w.related_threshold),
         "corroboration": corroboration(cand, inputs.rows, inputs.vectors, end - timedelta(days=CORROBORATION_DAYS),
                                        w.related_threshold, CORROBORATION_FULL),
         "recency": recency(cand, start, end),

@@ -22,11 +22,13 @@ BLOCK = 512  # candidate rows per similarity block, to bound memory on large day
 UNRELATED = 0.45
 
 
-def heard_before(similarity: np.ndarray) -> np.ndarray:
+def heard_before(similarity: np.ndarray, threshold: float = RELATED_THRESHOLD) -> np.ndarray:
     """How surely an earlier insight at this cosine said the same idea: 0 up to UNRELATED (another point, at most on
-    the same topic), 1 from the related threshold on, linear between."""
-    ramp = (np.asarray(similarity, dtype=np.float32) - UNRELATED) / (RELATED_THRESHOLD - UNRELATED)
-    return np.clip(ramp, 0, 1).astype(np.float32)
+    the same topic), 1 from the related threshold on, linear between (a step, for a threshold set under UNRELATED)."""
+    similarity = np.asarray(similarity, dtype=np.float32)
+    if threshold <= UNRELATED:
+        return (similarity >= threshold).astype(np.float32)
+    return np.clip((similarity - UNRELATED) / (threshold - UNRELATED), 0, 1).astype(np.float32)
 
 
 def iso_prefix(moment: datetime) -> str:
@@ -72,9 +74,11 @@ def _other_podcasts(vectors: np.ndarray, own: np.ndarray, others: np.ndarray, fe
     return counts
 
 
-def novelty(cand: dict, rows: pa.Table, row_vectors: np.ndarray, start: datetime, *, stored: bool = False) -> np.ndarray:
+def novelty(cand: dict, rows: pa.Table, row_vectors: np.ndarray, start: datetime, *, stored: bool = False,
+            threshold: float = RELATED_THRESHOLD) -> np.ndarray:
     """1 minus how surely the closest match among earlier briefs' picks and the same topic's insights before the window
-    said the same idea (`heard_before`): an aside is no newer than another point on a topic heard this month.
+    said the same idea (`heard_before`, the same idea from the related `threshold` on): an aside is no newer than
+    another point on a topic heard this month.
 
     `rows` and `row_vectors` are RankInputs': its `picked_before` rows are the earlier picks, its in-range rows
     published before `start` the history. With `stored`, the candidates' history_sim (history.py: the same match,
@@ -88,11 +92,12 @@ def novelty(cand: dict, rows: pa.Table, row_vectors: np.ndarray, start: datetime
     if picked.any():
         closest = _max_similarity(vectors, row_vectors[picked])
     if stored:
-        return (1.0 - heard_before(np.maximum(closest, np.array(cand["history_sim"], dtype=np.float32)))).astype(np.float32)
+        closest = np.maximum(closest, np.array(cand["history_sim"], dtype=np.float32))
+        return (1.0 - heard_before(closest, threshold)).astype(np.float32)
     history_at = np.flatnonzero(_mask(pc.and_(rows.column("in_range"),
                                               pc.less(rows.column("published"), iso_prefix(start)))))
     if len(history_at) == 0:
-        return (1.0 - heard_before(closest)).astype(np.float32)
+        return (1.0 - heard_before(closest, threshold)).astype(np.float32)
     history = rows.select(["insight_id", "topic_id"]).take(history_at)  # not the vectors: 130 MB at 1M
     cand_topics, history_topics = _topic_codes(cand["topic_id"], history.column("topic_id").to_pylist())
     by_topic = np.argsort(history_topics, kind="stable")  # each topic's history rows, in their order
@@ -117,7 +122,7 @@ def novelty(cand: dict, rows: pa.Table, row_vectors: np.ndarray, start: datetime
             mine = np.flatnonzero((own[block] >= lo) & (own[block] < hi))
             sims[mine, own[block][mine] - lo] = -1.0
             closest[block] = np.maximum(closest[block], np.clip(sims.max(axis=1), 0, 1))
-    return (1.0 - heard_before(closest)).astype(np.float32)
+    return (1.0 - heard_before(closest, threshold)).astype(np.float32)
 
 
 def _rows(matrix: np.ndarray, at: np.ndarray) -> np.ndarray:
