@@ -253,7 +253,9 @@ def weights_sidebar(db: str, base: Weights, day: str) -> Weights:
         values["quality_floor"] = st.slider("Lowest score for an automatic pick", 0.0, 1.0, value=now.quality_floor,
                                             step=0.05, key=key("quality_floor"))
         values["related_threshold"] = st.slider("How close a related insight must be", 0.0, 1.0,
-                                                value=now.related_threshold, step=0.05, key=key("related_threshold"))
+                                                value=now.related_threshold, step=0.05, key=key("related_threshold"),
+                                                help="From here on two insights say the same idea: shown as related, "
+                                                     "counted as said on other shows, and no longer new.")
     st.sidebar.button("Reset to the saved weights", on_click=load_weights, args=(base, day), icon=":material/restart_alt:")
     values["interests"] = [part.strip() for part in interests.split(",") if part.strip()]
     weights = Weights(**values)  # type: ignore[arg-type]

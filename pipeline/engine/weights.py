@@ -35,7 +35,7 @@ class Weights:
     max_per_topic: int = 2
     window_hours: float = 24.0
     quality_floor: float = 0.35  # picks need at least this overall score (pins excepted)
-    related_threshold: float = RELATED_THRESHOLD  # cosine similarity for "related" and for corroboration
+    related_threshold: float = RELATED_THRESHOLD  # cosine of the same idea: "related", corroboration, novelty
     interests: list[str] = field(default_factory=list)  # keywords, topic ids or insight ids
 
     def __post_init__(self) -> None:
