@@ -251,6 +251,8 @@ def test_a_passage_that_points_at_a_thing_it_never_names_costs(text, unnamed):
     ("If your business sucks at basic data management, if you can't even run SQL queries over your stuff, you're not "
      "gonna get to do data science.", False),  # a claim that stands alone: Practical AI 101
     ("The fourth quarter is when most of our customers renew their contracts, because budgets reset in January.", False),
+    ("A third of the developers we surveyed run their builds on a shared cache, because it cuts build times.", False),
+    ("Well-known projects get most of the funding, because sponsors look for names they already recognise.", False),
 ])
 def test_a_passage_that_opens_on_a_list_item_an_anecdote_or_a_well_costs(text, leans):
     sentences = split_sentences(Transcript([Segment(0.0, 12.0, text, "Guest")], "publisher", "vtt"))

@@ -69,7 +69,7 @@ BACKREF = re.compile(r"^(?:that's|that is|that was|those|these|they|them|their|h
                      r"therefore|however|meanwhile|anyway|obviously|notice|"
                      r"similarly|likewise|whereas|though|yet|and yet|so then|what \w+ said|(?:the )?(?:first|second|third|fourth|"
                      r"fifth|last|next) (?:is|one|thing|point|part|was)\b|"
-                     r"an? (?:second|third|fourth|fifth|sixth)\b)\b", re.I)  # "A fourth company": another item of a list
+                     r"an? (?:second|third|fourth|fifth|sixth)\b(?! of\b))\b", re.I)  # "A fourth company": another item
 REFERS_BACK = re.compile(r"\b(?:like you said|as you said|you mentioned|as i said|i mentioned|you said|going back to|"
                          r"earlier|that point|your point|the same thing|those things|these things|that stuff|"
                          r"this stuff|all that|as well|(?:my|a|specific|quick|follow-up|last|next|another) question|"
@@ -90,7 +90,7 @@ STORY_COST = 0.1  # an anecdote's opening ("There was a bill the other day"); 0.
 UNRESOLVED_COST = 0.15  # per unnamed "this library", up to two; found 13/30 (dev), 26/114 (bench/labelled): was 13, 21
 STORY = re.compile(r"^\W*(?:(?:so|and|but|well|i think|i mean),? )*(?:there (?:was|were)|i remember|one time|back (?:in|when)|"
                    r"years ago)\b|\bthe other day\b", re.I)  # a story's opening: the point, if any, comes later
-RAW_LEAD = re.compile(r"^\W*(?:and|but|or|because|i mean|like|yeah|yes|right|exactly|well)\b", re.I)  # answers or goes on
+RAW_LEAD = re.compile(r"^\W*(?:and|but|or|because|i mean|like|yeah|yes|right|exactly|well(?!-))\b", re.I)  # goes on
 CONTINUES = ("...", "…", "-", "—", ",", ":")  # a sentence ending so leaves its thought to the next one
 WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*|\d[\d.,:%]*")
 TOKEN = re.compile(r"[a-z][a-z'’]*|[^\sa-z]")  # words and single marks, of lower-cased text
