@@ -84,20 +84,24 @@ def novelty(cand: dict, rows: pa.Table, row_vectors: np.ndarray, start: datetime
     published before `start` the history. With `stored`, the candidates' history_sim (history.py: the same match,
     kept per insight) stands for the history.
     """
+    return 1.0 - heard_before(_closest_heard(cand, rows, row_vectors, start, stored=stored), threshold)
+
+
+def _closest_heard(cand: dict, rows: pa.Table, row_vectors: np.ndarray, start: datetime, *, stored: bool) -> np.ndarray:
+    """Each candidate's highest cosine to an earlier pick or to its topic's insights before the window (see novelty)."""
     vectors = cand["vector"]
-    if len(vectors) == 0:
-        return np.zeros(0, dtype=np.float32)
     closest = np.zeros(len(vectors), dtype=np.float32)
+    if len(vectors) == 0:
+        return closest
     picked = _mask(rows.column("picked_before"))
     if picked.any():
         closest = _max_similarity(vectors, row_vectors[picked])
     if stored:
-        closest = np.maximum(closest, np.array(cand["history_sim"], dtype=np.float32))
-        return (1.0 - heard_before(closest, threshold)).astype(np.float32)
+        return np.maximum(closest, np.array(cand["history_sim"], dtype=np.float32))
     history_at = np.flatnonzero(_mask(pc.and_(rows.column("in_range"),
                                               pc.less(rows.column("published"), iso_prefix(start)))))
     if len(history_at) == 0:
-        return (1.0 - heard_before(closest, threshold)).astype(np.float32)
+        return closest
     history = rows.select(["insight_id", "topic_id"]).take(history_at)  # not the vectors: 130 MB at 1M
     cand_topics, history_topics = _topic_codes(cand["topic_id"], history.column("topic_id").to_pylist())
     by_topic = np.argsort(history_topics, kind="stable")  # each topic's history rows, in their order
@@ -122,7 +126,7 @@ def novelty(cand: dict, rows: pa.Table, row_vectors: np.ndarray, start: datetime
             mine = np.flatnonzero((own[block] >= lo) & (own[block] < hi))
             sims[mine, own[block][mine] - lo] = -1.0
             closest[block] = np.maximum(closest[block], np.clip(sims.max(axis=1), 0, 1))
-    return (1.0 - heard_before(closest, threshold)).astype(np.float32)
+    return closest
 
 
 def _rows(matrix: np.ndarray, at: np.ndarray) -> np.ndarray:
