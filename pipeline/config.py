@@ -48,8 +48,8 @@ class Settings:
     podbrief_llm_retries: int = 4  # retries of one LLM request on 429/5xx/timeouts
     podbrief_llm_backoff_s: float = 1.0  # first wait between LLM retries; doubles per retry
     podbrief_embed_model: str = ""  # empty: the bundled MiniLM; else an OpenAI-compatible model name
-    podbrief_insights_per_min: float = 0.5  # at most one per two minutes: a 12-minute episode can hold six
-    podbrief_insights_min: int = 3
+    podbrief_insights_per_min: float = 0.5  # one per two minutes of a long episode: an hour holds up to 30
+    podbrief_insights_min: int = 10  # a short episode is dense (a news show): ten, when ten clear the quality floor
     podbrief_insights_max: int = 15
     editor_password: str = ""
     # Delivery. The SMTP URL and the list's channel URLs carry passwords and tokens: never shown (repr=False).

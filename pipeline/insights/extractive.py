@@ -31,7 +31,6 @@ MIN_SCORE = 0.45  # below this a passage is not worth a reader's time, however f
 MAX_OVERLAP = 0.4  # content-word Jaccard above which two insights say the same thing
 TITLE_CANDIDATES = 40  # the best passages re-weighed by closeness to the title (25: 12/30 found; 40 and 80: 13/30)
 TITLE_WEIGHT = 0.25  # recall@10 on the dev references: 12/30 without, 13/30 at 0.2 and 0.3, 12/30 at 0.1 and 0.5
-MIN_INSIGHTS = 5  # a short episode still offers five candidates (when it has them): one weak slot can hide its best point
 MAX_FLAGGED = 3  # gated passages kept (flagged, never picked) so an editor sees what was held back and why
 
 
@@ -104,9 +103,9 @@ def _insight(score: float, passage: list[Scored], gate: str | None) -> Extracted
 
 
 def insight_count(duration_s: float, settings: Settings) -> int:
-    """How many insights an episode of this length should yield (per minute, at least MIN_INSIGHTS, within bounds)."""
-    count = max(round(duration_s / 60 * settings.podbrief_insights_per_min), MIN_INSIGHTS)
-    return max(settings.podbrief_insights_min, min(settings.podbrief_insights_max, count))
+    """How many insights an episode of this length should yield: so many per minute, within the configured bounds."""
+    count = round(duration_s / 60 * settings.podbrief_insights_per_min)
+    return min(settings.podbrief_insights_max, max(settings.podbrief_insights_min, count))
 
 
 def _mean(values: list[float | None]) -> float | None:

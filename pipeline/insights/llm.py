@@ -23,6 +23,7 @@ from typing import Any
 from ..config import Settings
 from ..errors import ExtractionError
 from ..models import ExtractedInsight, Segment, Transcript
+from .extractive import insight_count
 from .gates import EpisodeContext, gate_reasons
 from .llm_cache import cache_file, read_cache, write_cache
 from .llm_checks import NEIGHBOURHOOD_WORDS, rejection
@@ -132,7 +133,7 @@ def extract_llm(transcript: Transcript, *, settings: Settings, cache_dir: Path |
     words = _TokenIndex(transcript)
     gated = _gated_segments(transcript, context)
     windows = _windows(transcript.segments)
-    target = _target_count(transcript, settings)
+    target = insight_count(transcript.duration_s, settings)
     total_chars = max(1, len(transcript.text))
     client = _client(settings)
     located: list[_Located] = []
@@ -211,11 +212,6 @@ def _render(segments: list[Segment], lo: int, hi: int, skip: set[int], context: 
         text = " ".join(seg.text.split())
         lines.append(f"[{i} | {_clock(seg.start_s)}-{_clock(seg.end_s)} | {speaker or '?'}] {text}")
     return "\n".join(lines).replace("<", "‹").replace(">", "›")
-
-
-def _target_count(transcript: Transcript, settings: Settings) -> int:
-    wanted = round(transcript.duration_s / 60 * settings.podbrief_insights_per_min)
-    return min(settings.podbrief_insights_max, max(settings.podbrief_insights_min, wanted))
 
 
 # -- the request -------------------------------------------------------------------------------------------------
