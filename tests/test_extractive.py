@@ -69,7 +69,7 @@ def test_insights_are_real_trimmed_sentences_inside_the_episode(path):
         assert insight.quote in text
         assert 0.0 <= insight.start_s < insight.end_s <= transcript.duration_s
         assert not FILLERS.search(insight.text), insight.text
-        assert len(insight.text) <= len(insight.quote)
+        assert len(insight.text) <= len(insight.quote) + _sentence_count(insight.text)  # + an end mark a sentence lacked
     assert [i.start_s for i in insights] == sorted(i.start_s for i in insights)
 
 
@@ -225,6 +225,7 @@ def test_abbreviations_do_not_end_sentences():
         ("[00:40:01.19] Because the whole thing is - I realized \\[win alert\\] - the opposite.",
          "Because the whole thing is - I realized - the opposite."),
         ('We asked them "Software development makes me,"', 'We asked them "Software development makes me".'),
+        ('We\'ll do an all-caps "MORE METROID VIBES!"', 'We\'ll do an all-caps "MORE METROID VIBES!".'),  # JS Party 200
     ],
 )
 def test_disfluencies_are_removed_without_changing_the_meaning(raw, clean):

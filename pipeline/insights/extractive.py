@@ -137,7 +137,8 @@ def _passages(scored: list[Scored]) -> list[tuple[float, int, int]]:
             if words > MAX_WORDS:
                 break
             quote = " ".join(s.sentence.text for s in passage)
-            if words < MIN_WORDS or QUESTION.search(last.sentence.text.rstrip()) or _breaks_quotation(quote):
+            if (words < MIN_WORDS or QUESTION.search(last.sentence.text.rstrip()) or last.clean.endswith(":")
+                    or _breaks_quotation(quote)):  # a question, or a lead-in ("According to Stephan:") with no quote
                 continue
             info = sum(s.info * s.words for s in passage) / words + _cohesion(passage)
             penalty = max(s.penalty for s in passage) + 0.5 * sum(s.penalty for s in passage[1:]) / len(passage)

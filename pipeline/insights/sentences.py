@@ -46,6 +46,7 @@ _MD_LINK = re.compile(r"\[([^\]]+)\]\((?:https?://|www\.)[^)\s]*\)")
 _EMPHASIS = re.compile(r"(?<![\w*])\*{1,2}([^*\n]+?)\*{1,2}(?![\w*])")
 _QUOTE_LEAD = re.compile(r"^>\s*|(?<=[.!?])(\s*)>\s*(?=\S)")  # a Markdown quote marker ("> Unvouched users ...")
 _CLOSING_PERIOD = re.compile(r"[.,]([\"”’]+)$")  # 'way."' and a trailed-off 'makes me,"' end 'way".', 'me".'
+_QUOTED_END = re.compile(r"[!?][\"”’]+$")  # 'do "MORE VIBES!"' ends '"MORE VIBES!".': the sentence, not only the quote
 _HEADING = re.compile(r"^#+\s*\W*")  # a Markdown heading's marks (and an emoji): "## 📰 The Classifieds"
 _SPACE_PUNCT = re.compile(r"\s+([,.;:!?])")
 _DOUBLE_PUNCT = re.compile(r"([,;])\s*([,;.!?])")
@@ -109,7 +110,7 @@ def clean_text(text: str) -> str:
     text = _DANGLING.sub("", re.sub(r",(?=[.!?]|$)", "", text).strip(" ,;"))
     text = _QUOTE_LEAD.sub(lambda m: " " if m.group(1) is not None else "", text)
     text = _CLOSING_PERIOD.sub(r"\1.", text)  # so the sentence, not only the quote, ends
-    if text and text[-1] not in ".!?\"'”’)":
+    if text and (text[-1] not in ".!?\"'”’):" or _QUOTED_END.search(text)):  # "Mitchell Hashimoto:" leads in
         text += "."
     text = _LOWER_I.sub("I", text)
     return text[:1].upper() + text[1:]
@@ -152,9 +153,9 @@ def _title_breaks(pieces: list[tuple[str, float, float]], starts: list[int]) -> 
     breaks = []
     began = True  # whether cue k-1 starts a sentence
     for k in range(1, len(pieces)):
-        prev, nxt = _HEADING.sub("", pieces[k - 1][0]), pieces[k][0]
+        prev, nxt = unmark(_HEADING.sub("", pieces[k - 1][0])), pieces[k][0]  # "[Headline](https://...)" too
         short = prev[:1].isupper() and len(prev.split()) <= MAX_TITLE_WORDS
-        title = short and nxt[:1].isupper() and (prev.endswith(":") or (began and prev[-1:].isalnum()))
+        title = short and nxt[:1].isupper() and (prev.endswith(":") or (began and prev.rstrip("\"'”’)")[-1:].isalnum()))
         if title:
             breaks.append(starts[k] - 1)
         began = title or _ENDED.search(prev) is not None
