@@ -184,6 +184,20 @@ def test_headline_cues_do_not_run_into_the_next_sentence():
     assert any(s.text.endswith("RISC-V.") for s in sentences)  # a capital letter before a period is no initial
 
 
+def test_a_linked_headline_is_a_sentence_of_its_own_and_the_passage_it_heads_opens_on_it():
+    lines = ["[The software engineering \"squeeze\"](https://newsletter.manager.dev/p/the-software-engineering-squeeze)",
+             "Software Engineers have had it easy for many years, but the times certainly are a changin'. Anton Zaides "
+             "is optimistic about the engineers who skill up."]  # Changelog News 150
+    sentences = split_sentences(Transcript([Segment(10.0 * i, 10.0 * i + 9, text, "Jerod") for i, text in
+                                            enumerate(lines)], "publisher", "vtt"))
+    scored = score_sentences(sentences, [None] * len(sentences), EpisodeContext())
+
+    assert [s.text for s in sentences][:2] == [lines[0], "Software Engineers have had it easy for many years, but the "
+                                               "times certainly are a changin'."]
+    assert sentences[0].untitled and not sentences[1].untitled
+    assert lead_penalty(scored, 0) < 0 == lead_penalty(scored, 1)  # it names the story that follows
+
+
 def test_a_stage_direction_between_sentences_does_not_join_them():
     assert _sentence_count("Gophers say? [win alert] It's actually soda; or pop, we would accept it.") == 2
 

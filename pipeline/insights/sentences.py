@@ -68,6 +68,13 @@ class Sentence:
         """The text without the Markdown some publisher transcripts carry (link targets, emphasis, quote markers)."""
         return unmark(self.text)
 
+    @property
+    def untitled(self) -> bool:
+        """True for a short line without end punctuation: a headline ("[We've tried to replace devs every decade since
+        1969](https://...)"), which only a title break makes a sentence of its own."""
+        line = self.spoken.rstrip("\"'”’) ")
+        return line[-1:].isalnum() and len(line.split()) <= MAX_TITLE_WORDS
+
 
 def split_sentences(transcript: Transcript) -> list[Sentence]:
     """Split a transcript into sentences across cue boundaries, timing each by character offset within its cues."""
