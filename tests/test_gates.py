@@ -56,6 +56,8 @@ def _reason_of(name: str, words: str, feed_title: str = "") -> str | None:
     ("practical-ai-101.vtt", "Welcome to another episode of Practical AI", "Practical AI", INTRO_FLAG),
     ("go-time-339.vtt", "drop us a comment on the socials", "Go Time", OUTRO_FLAG),
     ("changelog-news-180.vtt", "leave us a 5-star review", "Changelog News", OUTRO_FLAG),
+    # a news host's introduction, as the ASR heard it (without "and this is"), 100 s in, after the cold open
+    ("today-in-focus-cyclone-idai.json", "I'm Anoushka Astana today in focus", "", INTRO_FLAG),
 ])
 def test_each_gate_finds_its_passage_in_a_real_episode(name, words, feed_title, reason):
     assert _reason_of(name, words, feed_title) == reason
@@ -66,6 +68,8 @@ def test_each_gate_finds_its_passage_in_a_real_episode(name, words, feed_title, 
     ("go-time-339.vtt", "the most enormous benefit of Go"),
     ("ship-it-135.vtt", "And for Fork Around and Find Out, we want to cover all of those things"),  # named, not promoted
     ("buzzsprout-10-things.srt", "Joe Rogan has some episodes that are three hours long"),
+    ("today-in-focus-cyclone-idai.json", "Two weeks ago, Cyclone E. Di hit Mozambique"),
+    ("go-time-339.vtt", "I'm not the biggest fan"),
 ])
 def test_content_is_not_gated(name, words):
     assert _reason_of(name, words) is None

@@ -55,7 +55,8 @@ AD_CHAPTER = re.compile(r"^\W*(?:sponsors?|sponsored|ads?|advert\w*|ad break|com
 SELF_INTRO = re.compile(  # wherever it is said, not only at the edges; "I'm <Name>, I run ..." needs the name's capital
     r"(?i:\b(?:my name is|i'm your (?:co-?)?host|you're listening to|"
     r"welcome (?:back )?to (?:the show|the podcast|another episode|episode|this episode))\b)"
-    r"|\b[Ii]'m [A-Z][a-z]+(?: [A-Z][a-z]+)?,? (?:and )?[Ii](?:'m| am| run| lead| work| founded| co-?founded| started)\b")
+    r"|\b[Ii]'m [A-Z][a-z]+(?: [A-Z][a-z]+)?,? (?:and )?[Ii](?:'m| am| run| lead| work| founded| co-?founded| started)\b"
+    r"|^\W*(?:(?i:hi|hello|hey)\W+)?I'm [A-Z][a-z]+ [A-Z][a-z]+\b")  # a full name opening a sentence: "I'm Anoushka Asthana"
 
 
 @dataclass(frozen=True)
