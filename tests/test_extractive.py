@@ -240,6 +240,7 @@ def test_abbreviations_do_not_end_sentences():
          "Because the whole thing is - I realized - the opposite."),
         ('We asked them "Software development makes me,"', 'We asked them "Software development makes me".'),
         ('We\'ll do an all-caps "MORE METROID VIBES!"', 'We\'ll do an all-caps "MORE METROID VIBES!".'),  # JS Party 200
+        ('The software engineering "squeeze"', 'The software engineering "squeeze".'),  # a headline: Changelog News 150
     ],
 )
 def test_disfluencies_are_removed_without_changing_the_meaning(raw, clean):

@@ -46,7 +46,6 @@ _MD_LINK = re.compile(r"\[([^\]]+)\]\((?:https?://|www\.)[^)\s]*\)")
 _EMPHASIS = re.compile(r"(?<![\w*])\*{1,2}([^*\n]+?)\*{1,2}(?![\w*])")
 _QUOTE_LEAD = re.compile(r"^>\s*|(?<=[.!?])(\s*)>\s*(?=\S)")  # a Markdown quote marker ("> Unvouched users ...")
 _CLOSING_PERIOD = re.compile(r"[.,]([\"”’]+)$")  # 'way."' and a trailed-off 'makes me,"' end 'way".', 'me".'
-_QUOTED_END = re.compile(r"[!?][\"”’]+$")  # 'do "MORE VIBES!"' ends '"MORE VIBES!".': the sentence, not only the quote
 _HEADING = re.compile(r"^#+\s*\W*")  # a Markdown heading's marks (and an emoji): "## 📰 The Classifieds"
 _SPACE_PUNCT = re.compile(r"\s+([,.;:!?])")
 _DOUBLE_PUNCT = re.compile(r"([,;])\s*([,;.!?])")
@@ -117,7 +116,7 @@ def clean_text(text: str) -> str:
     text = _DANGLING.sub("", re.sub(r",(?=[.!?]|$)", "", text).strip(" ,;"))
     text = _QUOTE_LEAD.sub(lambda m: " " if m.group(1) is not None else "", text)
     text = _CLOSING_PERIOD.sub(r"\1.", text)  # so the sentence, not only the quote, ends
-    if text and (text[-1] not in ".!?\"'”’):" or _QUOTED_END.search(text)):  # "Mitchell Hashimoto:" leads in
+    if text and text[-1] not in ".!?:":  # 'the "squeeze"', '"MORE VIBES!"' and "(if you know!)" end; "Name:" leads in
         text += "."
     text = _LOWER_I.sub("I", text)
     return text[:1].upper() + text[1:]
