@@ -26,7 +26,8 @@ AD_STRONG = re.compile(r"\b(?:sponsored (?:by|news|segment)|sponsor (?:break|mes
                        r"made possible by|support for (?:this|the) (?:show|podcast|episode) comes from|"
                        r"thanks to our (?:sponsors?|partners?)|our (?:good )?friends (?:over )?at|"
                        r"promo code|use (?:the )?code|coupon|discount code|"
-                       r"offer code|\d+% off|percent off|free trial|no credit card|affiliate link|"
+                       r"offer code|\d+% off|percent off|free trial|(?:create|open|get) a free account|no credit card|"
+                       r"affiliate link|"
                        rf"(?:go|head(?: over)?|visit)(?: to)? {DOMAIN})", re.I)
 HOUSEKEEPING = re.compile(r"\b(?:subscrib(?:e|ed|ing)\b|rate and review|leave us a (?:\S+ )?review|\S+-star review|show notes|"
                           r"newsletter|patreon|join us|follow us|on the socials|links? in the|we'll link|welcome to|"
