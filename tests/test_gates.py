@@ -88,6 +88,18 @@ def test_a_partner_plug_or_a_call_to_create_a_free_account_is_a_sponsor_read(plu
     assert gate_reasons(sentences)[-1] == SPONSOR
 
 
+@pytest.mark.parametrize(("said", "reason"), [
+    ("From NPR News in Washington, I'm Jane Doe.", INTRO_FLAG),
+    ("Hi, I'm Maria Lopez.", INTRO_FLAG),
+    ("From the start, I'm convinced that caching matters more than the language you pick.", None),
+    ("I'm Not sure it matters, since the cache decides most of the build time.", None),  # one capital is no name
+])
+def test_a_full_name_after_im_opening_a_sentence_is_an_introduction(said, reason):
+    sentences = split_sentences(Transcript([Segment(600.0, 610.0, said, "Host")], "publisher", "vtt"))
+
+    assert gate_reasons(sentences) == [reason]
+
+
 @pytest.mark.parametrize("said", [
     "We built the scheduler with our partners at the hospital, and it cut the waiting list by half.",
     "Support for Python 3.12 comes with the new release, and most of the stack already runs on it.",

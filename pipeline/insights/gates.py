@@ -58,7 +58,8 @@ SELF_INTRO = re.compile(  # wherever it is said, not only at the edges; "I'm <Na
     r"(?i:\b(?:my name is|i'm your (?:co-?)?host|you're listening to|"
     r"welcome (?:back )?to (?:the show|the podcast|another episode|episode|this episode))\b)"
     r"|\b[Ii]'m [A-Z][a-z]+(?: [A-Z][a-z]+)?,? (?:and )?[Ii](?:'m| am| run| lead| work| founded| co-?founded| started)\b"
-    r"|^\W*(?:(?i:hi|hello|hey)\W+)?I'm [A-Z][a-z]+ [A-Z][a-z]+\b")  # a full name opening a sentence: "I'm Anoushka Asthana"
+    r"|^\W*(?:(?i:hi|hello|hey)\W+|(?i:from) [^,]{1,40}, )?I'm [A-Z][a-z]+ [A-Z][a-z]+\b")  # a full name opening a
+# sentence: "I'm Anoushka Asthana ...", "From NPR News in Washington, I'm Jane Doe."
 
 
 @dataclass(frozen=True)
