@@ -93,8 +93,10 @@ def test_a_partner_plug_or_a_call_to_create_a_free_account_is_a_sponsor_read(plu
     ("Hi, I'm Maria Lopez.", INTRO_FLAG),
     ("From the start, I'm convinced that caching matters more than the language you pick.", None),
     ("I'm Not sure it matters, since the cache decides most of the build time.", None),  # one capital is no name
+    # thanks to the show's paying members: Changelog News 130
+    ("SHOUT OUT to our newest members: Maryam M, Ceri H, Samuel R, Seth H, David J & Marcel B!", PROMOTION),
 ])
-def test_a_full_name_after_im_opening_a_sentence_is_an_introduction(said, reason):
+def test_introductions_and_thanks_to_members_are_gated_where_they_are_said(said, reason):
     sentences = split_sentences(Transcript([Segment(600.0, 610.0, said, "Host")], "publisher", "vtt"))
 
     assert gate_reasons(sentences) == [reason]

@@ -34,7 +34,9 @@ HOUSEKEEPING = re.compile(r"\b(?:subscrib(?:e|ed|ing)\b|rate and review|leave us
                           r"newsletter|patreon|join us|follow us|on the socials|links? in the|we'll link|welcome to|"
                           r"welcome back|i'm your host|this is episode|see you next|talk to you (?:soon|next|again)|"
                           r"thanks for (?:listening|tuning|watching)|until next time|let's get (?:into|started)|"
-                          rf"let's dive|sign up|check (?:it|them|us) out|(?:come|head) (?:on )?over to|{DOMAIN})", re.I)
+                          rf"let's dive|sign up|check (?:it|them|us) out|(?:come|head) (?:on )?over to|{DOMAIN}|"
+                          r"shout[- ]?outs?|(?:our )?newest (?:members|supporters|patrons)|"
+                          r"support(?:s|ing)? (?:our|the) (?:work|show|podcast))", re.I)
 # What listeners are asked to subscribe to or follow is the speakers' own show, wherever else it is named: "subscribed
 # to Fork Around and Find Out" makes "come over to Fork Around and Find Out" self-promotion too.
 SUBSCRIBED_TO = re.compile(r"\b(?i:subscrib(?:e|ed|ing)|follow(?:ing)?)\s+(?i:to\s+|us\s+on\s+)?"
