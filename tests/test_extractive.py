@@ -276,3 +276,16 @@ def test_a_passage_that_opens_on_a_list_item_an_anecdote_or_a_well_costs(text, l
     scored = score_sentences(sentences, [None] * len(sentences), EpisodeContext())
 
     assert (lead_penalty(scored, 0) > 0) is leans
+
+
+@pytest.mark.parametrize(("text", "housekeeping"), [
+    ("Click through for more hardware options, accounts of wild things people are doing with this, and a word of "
+     "caution to those going all in.", True),  # a pointer to the show notes: Changelog News 178
+    ("Despite some successes along the way, curl's bug bounty program unfortunately fell victim to the AI slop that "
+     "came with it.", False),
+])
+def test_a_pointer_to_the_show_notes_costs_like_other_housekeeping(text, housekeeping):
+    sentences = split_sentences(Transcript([Segment(600.0, 612.0, text, "Host")], "publisher", "vtt"))
+    (scored,) = score_sentences(sentences, [None], EpisodeContext())
+
+    assert (scored.penalty >= 0.25) is housekeeping

@@ -35,7 +35,7 @@ HOUSEKEEPING = re.compile(r"\b(?:subscrib(?:e|ed|ing)\b|rate and review|leave us
                           r"welcome back|i'm your host|this is episode|see you next|talk to you (?:soon|next|again)|"
                           r"thanks for (?:listening|tuning|watching)|until next time|let's get (?:into|started)|"
                           rf"let's dive|sign up|check (?:it|them|us) out|(?:come|head) (?:on )?over to|{DOMAIN}|"
-                          r"shout[- ]?outs?|(?:our )?newest (?:members|supporters|patrons)|"
+                          r"shout[- ]?outs?|(?:our )?newest (?:members|supporters|patrons)|click (?:through|here|the link)|"
                           r"support(?:s|ing)? (?:our|the) (?:work|show|podcast))", re.I)
 # What listeners are asked to subscribe to or follow is the speakers' own show, wherever else it is named: "subscribed
 # to Fork Around and Find Out" makes "come over to Fork Around and Find Out" self-promotion too.
