@@ -48,7 +48,7 @@ class Settings:
     podbrief_llm_retries: int = 4  # retries of one LLM request on 429/5xx/timeouts
     podbrief_llm_backoff_s: float = 1.0  # first wait between LLM retries; doubles per retry
     podbrief_embed_model: str = ""  # empty: the bundled MiniLM; else an OpenAI-compatible model name
-    podbrief_insights_per_min: float = 0.5  # one per two minutes of a long episode: an hour holds up to 30
+    podbrief_insights_per_min: float = 0.5  # one per two minutes, within the bounds below
     podbrief_insights_min: int = 10  # a short episode is dense (a news show): ten, when ten clear the quality floor
     podbrief_insights_max: int = 15
     editor_password: str = ""

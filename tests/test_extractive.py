@@ -194,7 +194,7 @@ def test_a_linked_headline_is_a_sentence_of_its_own_and_the_passage_it_heads_ope
 
     assert [s.text for s in sentences][:2] == [lines[0], "Software Engineers have had it easy for many years, but the "
                                                "times certainly are a changin'."]
-    assert sentences[0].untitled and not sentences[1].untitled
+    assert sentences[0].is_headline and not sentences[1].is_headline
     assert lead_penalty(scored, 0) < 0 == lead_penalty(scored, 1)  # it names the story that follows
 
 

@@ -220,7 +220,7 @@ def lead_penalty(scored: list[Scored], start: int) -> float:
     if start and scored[start - 1].sentence.turn == first.sentence.turn:
         penalty += 0.15 * scored[start - 1].sentence.text.rstrip().endswith(CONTINUES)
     if start + 1 < len(scored) and scored[start + 1].sentence.turn == first.sentence.turn:
-        penalty -= HEADLINE_BONUS * first.sentence.untitled  # the story it heads follows
+        penalty -= HEADLINE_BONUS * first.sentence.is_headline  # the story it heads follows
     return penalty
 
 

@@ -56,12 +56,13 @@ OUTRO = re.compile(r"\b(?:(?:thanks|thank you)(?: so much| again)?,? (?:\w+,? )?
                    r"been a (?:pleasure|lot of fun|blast)|delighted|take care|goodbye|bye)\b", re.I)
 
 AD_CHAPTER = re.compile(r"^\W*(?:sponsors?|sponsored|ads?|advert\w*|ad break|commercial break|a word from)\b", re.I)
-SELF_INTRO = re.compile(  # wherever it is said, not only at the edges; "I'm <Name>, I run ..." needs the name's capital
+# Wherever it is said, not only at the edges. "I'm <Name>, I run ..." needs the name's capital; so does a full name
+# that opens a sentence: "I'm Anoushka Asthana ...", "From NPR News in Washington, I'm Jane Doe."
+SELF_INTRO = re.compile(
     r"(?i:\b(?:my name is|i'm your (?:co-?)?host|you're listening to|"
     r"welcome (?:back )?to (?:the show|the podcast|another episode|episode|this episode))\b)"
     r"|\b[Ii]'m [A-Z][a-z]+(?: [A-Z][a-z]+)?,? (?:and )?[Ii](?:'m| am| run| lead| work| founded| co-?founded| started)\b"
-    r"|^\W*(?:(?i:hi|hello|hey)\W+|(?i:from) [^,]{1,40}, )?I'm [A-Z][a-z]+ [A-Z][a-z]+\b")  # a full name opening a
-# sentence: "I'm Anoushka Asthana ...", "From NPR News in Washington, I'm Jane Doe."
+    r"|^\W*(?:(?i:hi|hello|hey)\W+|(?i:from) [^,]{1,40}, )?I'm [A-Z][a-z]+ [A-Z][a-z]+\b")
 
 
 @dataclass(frozen=True)

@@ -68,11 +68,10 @@ class Sentence:
         return unmark(self.text)
 
     @property
-    def untitled(self) -> bool:
-        """True for a short line without end punctuation: a headline ("[We've tried to replace devs every decade since
-        1969](https://...)"), which only a title break makes a sentence of its own."""
-        line = self.spoken.rstrip("\"'”’) ")
-        return line[-1:].isalnum() and len(line.split()) <= MAX_TITLE_WORDS
+    def is_headline(self) -> bool:
+        """True for a headline ("[We've tried to replace devs every decade since 1969](https://...)"): a short line
+        without end punctuation, which only a title break makes a sentence of its own."""
+        return _bare_line(self.spoken)
 
 
 def split_sentences(transcript: Transcript) -> list[Sentence]:
@@ -160,12 +159,19 @@ def _title_breaks(pieces: list[tuple[str, float, float]], starts: list[int]) -> 
     began = True  # whether cue k-1 starts a sentence
     for k in range(1, len(pieces)):
         prev, nxt = unmark(_HEADING.sub("", pieces[k - 1][0])), pieces[k][0]  # "[Headline](https://...)" too
-        short = prev[:1].isupper() and len(prev.split()) <= MAX_TITLE_WORDS
-        title = short and nxt[:1].isupper() and (prev.endswith(":") or (began and prev.rstrip("\"'”’)")[-1:].isalnum()))
+        lead_in = prev[:1].isupper() and prev.endswith(":") and len(prev.split()) <= MAX_TITLE_WORDS  # "Name:"
+        title = nxt[:1].isupper() and (lead_in or (began and _bare_line(prev)))
         if title:
             breaks.append(starts[k] - 1)
         began = title or _ENDED.search(prev) is not None
     return breaks
+
+
+def _bare_line(text: str) -> bool:
+    """A short capitalised line that ends on a word, not on punctuation: a headline ('The software engineering
+    "squeeze"'), not a sentence."""
+    line = text.rstrip("\"'”’) ")
+    return line[:1].isupper() and line[-1:].isalnum() and len(line.split()) <= MAX_TITLE_WORDS
 
 
 def _sentence_spans(text: str, breaks: list[int], boundary: re.Pattern[str]) -> list[tuple[int, int]]:
