@@ -89,7 +89,9 @@ def test_feed_context_reaches_the_decoder_when_hotwords_are_on() -> None:
     steered = transcribe(AUDIO / "ljspeech_LJ002-0020.wav", context=context,
                          settings=Settings(podbrief_asr_hotwords=True)).text
     assert "1813" in plain  # off by default
-    assert "1813" not in steered and normalize_words(steered) == ["in", "eighteen", "thirteen"], steered
+    # Spelled out as the feed spells it. On an AVX2 CPU tiny.en then also hears a 0.08 s "eighteen." (confidence 0)
+    # after the clip's last word: hotwords' known cost, and why they are off by default.
+    assert "1813" not in steered and normalize_words(steered)[:3] == ["in", "eighteen", "thirteen"], steered
 
 
 def test_a_speaker_per_channel_is_transcribed_channel_by_channel() -> None:
