@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 from pathlib import Path
@@ -11,10 +12,11 @@ import pytest
 
 from pipeline.config import Settings
 from pipeline.errors import EmbeddingError
-from pipeline.insights.embed import BUNDLED_DIM, BUNDLED_MODEL, MAX_TOKENS, embed, embedding_model
+from pipeline.insights.embed import BUNDLED_DIM, BUNDLED_MODEL, MAX_TOKENS, embed, embed_bundled, embedding_model, reusing_vectors
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = Settings()
+embedder = importlib.import_module("pipeline.insights.embed")  # the package exports the function by that name
 
 
 def test_bundled_model_name_and_dimension():
@@ -64,6 +66,25 @@ def test_long_text_is_truncated_not_refused():
 
     assert MAX_TOKENS == 256
     assert float(vectors[0] @ vectors[1]) > 0.999  # the tail past the limit is cut off
+
+
+def test_an_episode_embeds_each_text_once_and_forgets_them_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    runs: list[list[str]] = []
+    run = embedder._run_bundled
+
+    def counted(texts: list[str], progress: embedder.Progress | None) -> np.ndarray:
+        runs.append(list(texts))
+        return run(texts, progress)
+
+    monkeypatch.setattr(embedder, "_run_bundled", counted)
+    with reusing_vectors():
+        candidates = embed_bundled(["Go compiles fast.", "Python is easy to start with."])  # the title closeness
+        stored = embed(["Python is easy to start with.", "Rust is hard to learn."], settings=SETTINGS)  # the insights
+    later = embed(["Go compiles fast."], settings=SETTINGS)
+
+    assert runs == [["Go compiles fast.", "Python is easy to start with."], ["Rust is hard to learn."], ["Go compiles fast."]]
+    assert np.array_equal(stored[0], candidates[1])
+    assert np.allclose(later[0], candidates[0], atol=1e-6)
 
 
 def test_progress_reports_every_text():

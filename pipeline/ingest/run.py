@@ -30,7 +30,7 @@ from ..engine.history import fill_history
 from ..engine.topics import assign_topics
 from ..errors import DownloadError, LockedError, PodbriefError, TranscriptError
 from ..insights.dedup import merge_copies
-from ..insights.embed import embed, embedding_model
+from ..insights.embed import embed, embedding_model, reusing_vectors
 from ..insights.extract import extract
 from ..lock import ingest_lock
 from ..models import Chapter, Segment, Transcript, TranscriptLink
@@ -324,12 +324,14 @@ def _extract_episode(store: Store, episode: dict, segment_rows: list[dict],
     transcript = Transcript(segments, source=episode["transcript_source"] or "publisher",
                             format=episode["transcript_format"] or "")
     feed = store.rows("feeds", sql_eq("feed_id", episode["feed_id"]), columns=["title"])
-    result = extract(transcript, settings=settings, cache_dir=Path(settings.podbrief_cache_dir) / "llm",
-                     title=episode["title"] or "", description=episode["description"] or "",
-                     feed_title=next((f["title"] or "" for f in feed), ""), chapters=stored_chapters(episode.get("chapters")))
-    model, dim = embedding_model(settings)
-    store.check_embedding(model, dim)  # vectors of another model are refused before any work is stored
-    vectors = embed([i.text for i in result.insights], settings=settings)
+    with reusing_vectors():
+        result = extract(transcript, settings=settings, cache_dir=Path(settings.podbrief_cache_dir) / "llm",
+                         title=episode["title"] or "", description=episode["description"] or "",
+                         feed_title=next((f["title"] or "" for f in feed), ""),
+                         chapters=stored_chapters(episode.get("chapters")))
+        model, dim = embedding_model(settings)
+        store.check_embedding(model, dim)  # vectors of another model are refused before any work is stored
+        vectors = embed([i.text for i in result.insights], settings=settings)
     stamp = now_iso()
     rows = [
         {"insight_id": insight_id(eid, ins.quote, ins.start_s), "episode_id": eid, "feed_id": episode["feed_id"],

@@ -9,7 +9,9 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ KNOWN_OPENAI_DIMS = {"text-embedding-3-small": 1536, "text-embedding-3-large": 3
 INSTALL_HINT = "Install it with `pip install -r requirements.txt`."
 
 Progress = Callable[[int, int], None]  # called with (texts done, texts in all)
+_memo: ContextVar[dict[str, np.ndarray] | None] = ContextVar("podbrief_embedding_memo", default=None)
 
 
 def embedding_model(settings: Settings | None = None) -> tuple[str, int]:
@@ -117,7 +120,30 @@ def _tokenizer() -> Any:
     return tokenizer
 
 
+@contextmanager
+def reusing_vectors() -> Iterator[None]:
+    """Within this block the bundled model embeds each text once: an episode's insights were embedded as candidate
+    passages (for their closeness to the title) moments before they are stored."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
 def _embed_bundled(texts: list[str], progress: Progress | None) -> np.ndarray:
+    memo = _memo.get()
+    if memo is None:
+        return _run_bundled(texts, progress)
+    fresh = [t for t in dict.fromkeys(texts) if t not in memo]
+    if fresh:
+        memo.update(zip(fresh, _run_bundled(fresh, progress), strict=True))
+    elif progress:
+        progress(len(texts), len(texts))
+    return np.stack([memo[t] for t in texts])
+
+
+def _run_bundled(texts: list[str], progress: Progress | None) -> np.ndarray:
     session, tokenizer = _session(), _tokenizer()
     input_names = {i.name for i in session.get_inputs()}
     try:
