@@ -22,7 +22,7 @@ import numpy as np
 from faster_whisper import decode_audio
 
 from pipeline.config import Settings
-from pipeline.ingest.asr_context import EpisodeContext
+from pipeline.ingest.asr_context import SpeechContext
 from pipeline.ingest.transcribe import transcribe
 from pipeline.ingest.wer import normalize_words, word_errors
 from pipeline.ingest.whisper_models import BASE, DEFAULT_MODEL, TINY, load_model
@@ -55,7 +55,7 @@ class Clip:
     path: Path
     seconds: float
     reference: str
-    context: EpisodeContext
+    context: SpeechContext
 
 
 # Decoding options tried on plain faster-whisper tiny.en (bench/ingest.py --sweep), clips only.
@@ -73,7 +73,7 @@ class Setup:
     """One way to transcribe: a name, a function (path, context) -> text, and whether it runs the long-form test."""
 
     name: str
-    run: Callable[[Path, EpisodeContext], Transcript]
+    run: Callable[[Path, SpeechContext], Transcript]
     long_form: bool = False
 
 
@@ -82,7 +82,7 @@ def clips(folder: Path) -> list[Clip]:
     with (folder / "REFERENCES.tsv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
     return [Clip(folder / row["file"], float(row["duration_s"]), re.sub(r"\b(?:LEFT|RIGHT):|\|", " ", row["reference_text"]),
-                 EpisodeContext(SHOW, *CONTEXTS.get(row["file"], ("", "")), language="en-us"))
+                 SpeechContext(SHOW, *CONTEXTS.get(row["file"], ("", "")), language="en-us"))
             for row in rows]
 
 
@@ -109,18 +109,18 @@ def setups(threads: int, beam: int, *, sweep: bool = False) -> list[Setup]:
     """
     settings = Settings(podbrief_asr_threads=threads, podbrief_whisper_beam=beam)
 
-    def plain(**options: object) -> Callable[[Path, EpisodeContext], Transcript]:
-        def run(path: Path, _: EpisodeContext) -> Transcript:
+    def plain(**options: object) -> Callable[[Path, SpeechContext], Transcript]:
+        def run(path: Path, _: SpeechContext) -> Transcript:
             _, whisper = load_model("tiny.en", threads)
             audio = decode_audio(str(path), sampling_rate=SAMPLE_RATE)
             pieces, _ = whisper.transcribe(audio, beam_size=beam, vad_filter=True, **options)
             return Transcript([Segment(p.start, p.end, p.text.strip()) for p in pieces], "asr", "tiny.en")
         return run
 
-    def ours(model: str | None, with_hotwords: bool = False) -> Callable[[Path, EpisodeContext], Transcript]:
+    def ours(model: str | None, with_hotwords: bool = False) -> Callable[[Path, SpeechContext], Transcript]:
         chosen = replace(settings, podbrief_asr_hotwords=with_hotwords)
 
-        def run(path: Path, context: EpisodeContext) -> Transcript:
+        def run(path: Path, context: SpeechContext) -> Transcript:
             return transcribe(path, model=model, context=context, settings=chosen)
         return run
 
@@ -187,7 +187,7 @@ def long_form(setup: Setup, condition: list[Clip], repeats: int, folder: Path) -
                              for part in (decode_audio(str(clip.path), sampling_rate=SAMPLE_RATE), pause)])
     path = folder / f"joined-{condition[0].path.parent.name}.wav"
     _write(path, [joined], SAMPLE_RATE)
-    context = EpisodeContext(SHOW, "Clips played back to back", " ".join(c.context.title + "." for c in condition), "en-us")
+    context = SpeechContext(SHOW, "Clips played back to back", " ".join(c.context.title + "." for c in condition), "en-us")
     started = time.perf_counter()
     text = setup.run(path, context).text
     wall = time.perf_counter() - started

@@ -13,7 +13,7 @@ from faster_whisper import decode_audio
 
 from pipeline.config import Settings, get_settings
 from pipeline.errors import TranscriptionError
-from pipeline.ingest.asr_context import MAX_HOTWORD_CHARS, EpisodeContext, hotwords, language_code
+from pipeline.ingest.asr_context import MAX_HOTWORD_CHARS, SpeechContext, hotwords, language_code
 from pipeline.ingest.run import ingest
 from pipeline.ingest.transcribe import transcribe
 from pipeline.ingest.wer import normalize_words, wer
@@ -84,7 +84,7 @@ def _mean_confidence(transcript) -> float:
 
 def test_feed_context_reaches_the_decoder_when_hotwords_are_on() -> None:
     # Whisper writes "1813" unprompted; a feed that spells its numbers out steers it to the feed's form.
-    context = EpisodeContext("The Chronicles of Newgate", "The prison in eighteen thirteen", language="en")
+    context = SpeechContext("The Chronicles of Newgate", "The prison in eighteen thirteen", language="en")
     plain = transcribe(AUDIO / "ljspeech_LJ002-0020.wav", context=context, settings=SETTINGS).text
     steered = transcribe(AUDIO / "ljspeech_LJ002-0020.wav", context=context,
                          settings=Settings(podbrief_asr_hotwords=True)).text
@@ -199,16 +199,16 @@ def test_wer_reads_numbers_and_titles_as_spoken() -> None:
 
 
 def test_hotwords_are_titles_then_names_from_the_description() -> None:
-    context = EpisodeContext("Practical AI", "Building the world's most popular data science platform",
+    context = SpeechContext("Practical AI", "Building the world's most popular data science platform",
                              "Peter Wang, CEO of Anaconda, on how Anaconda and PyData started. Sponsor: https://fly.io/x "
                              "Johnny, Kent and Christian join. Today we talk macOS.")
     assert hotwords(context) == ("Practical AI. Building the world's most popular data science platform. Peter Wang. CEO. "
                                  "Anaconda. PyData. Johnny. Kent. Christian. macOS")
-    long = EpisodeContext("Show", "Title", " ".join(f"Name{i} Person{i}," for i in range(200)))
+    long = SpeechContext("Show", "Title", " ".join(f"Name{i} Person{i}," for i in range(200)))
     assert len(hotwords(long)) <= MAX_HOTWORD_CHARS
-    assert hotwords(EpisodeContext()) is None
+    assert hotwords(SpeechContext()) is None
 
 
 @pytest.mark.parametrize(("tag", "code"), [("en-us", "en"), ("de-DE", "de"), ("pt_BR", "pt"), ("x-klingon", None), (None, None)])
 def test_language_comes_from_the_feed_tag(tag: str | None, code: str | None) -> None:
-    assert language_code(EpisodeContext(language=tag)) == code
+    assert language_code(SpeechContext(language=tag)) == code

@@ -22,8 +22,9 @@ STARTERS = {"I", "A", "An", "The", "This", "That", "We", "You", "It", "In", "On"
 
 
 @dataclass(frozen=True)
-class EpisodeContext:
-    """The feed's words about one episode: its show, title, description and language tag."""
+class SpeechContext:
+    """The feed's words about one episode that guide speech recognition: its show, title, description and language
+    tag (`insights.gates.EpisodeContext` is what extraction reads of the same feed)."""
 
     show: str = ""
     title: str = ""
@@ -31,13 +32,13 @@ class EpisodeContext:
     language: str | None = None  # as the feed gives it, e.g. "en-us"
 
     @classmethod
-    def of(cls, feed: dict, episode: dict) -> EpisodeContext:
+    def of(cls, feed: dict, episode: dict) -> SpeechContext:
         """The context of a stored episode and its feed (rows of the episodes and feeds tables)."""
         return cls(feed.get("title") or "", episode.get("title") or "", episode.get("description") or "",
                    feed.get("language"))
 
 
-def hotwords(context: EpisodeContext) -> str | None:
+def hotwords(context: SpeechContext) -> str | None:
     """The show and episode titles, then the names and terms of the description, within the prompt budget."""
     parts = [p.strip() for p in (context.show, context.title) if p and p.strip()]
     seen = {w.lower() for p in parts for w in re.findall(r"[\w'’-]+", p)}
@@ -64,7 +65,7 @@ def _terms(text: str) -> list[str]:
     return found
 
 
-def language_code(context: EpisodeContext | None) -> str | None:
+def language_code(context: SpeechContext | None) -> str | None:
     """Whisper's code for the feed's language ("en-US" -> "en"), or None to let Whisper detect it."""
     from faster_whisper.tokenizer import _LANGUAGE_CODES
 

@@ -36,7 +36,7 @@ from ..lock import ingest_lock
 from ..models import Chapter, Segment, Transcript, TranscriptLink
 from ..store import Progress, Store, now_iso, sql_eq, sql_in, sql_quote
 from . import reach
-from .asr_context import EpisodeContext
+from .asr_context import SpeechContext
 from .catalog import add_feeds
 from .chapters import chapters_json, parse_chapters, stored_chapters
 from .http import Budget, download, fetch
@@ -297,7 +297,7 @@ def _asr_transcript(store: Store, episode: dict, access: reach.Access, settings:
         raise TranscriptError(
             f"Episode {episode['title']!r} has no usable transcript and no audio enclosure to transcribe.{why}")
     feeds = store.rows("feeds", sql_eq("feed_id", episode["feed_id"]), columns=["title", "language"])
-    context = EpisodeContext.of(feeds[0] if feeds else {}, episode)
+    context = SpeechContext.of(feeds[0] if feeds else {}, episode)
     path = download(episode["audio_url"], scratch, access=access, budget=Budget.audio(settings))
     try:
         return transcribe(path, settings=settings, context=context)

@@ -24,7 +24,7 @@ from threadpoolctl import threadpool_limits
 from ..config import Settings, get_settings
 from ..errors import TranscriptionError
 from ..models import Segment, Transcript
-from .asr_context import EpisodeContext, hotwords, language_code
+from .asr_context import SpeechContext, hotwords, language_code
 from .channels import is_bleed, speaker_channels
 from .whisper_models import load_model
 
@@ -38,7 +38,7 @@ def transcribe(
     audio_path: Path,
     *,
     model: str | None = None,
-    context: EpisodeContext | None = None,
+    context: SpeechContext | None = None,
     settings: Settings | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> Transcript:
@@ -73,7 +73,7 @@ def transcribe(
     return Transcript(segments=segments, source="asr", format=label, language=info.language)
 
 
-def _options(settings: Settings, context: EpisodeContext | None) -> dict[str, Any]:
+def _options(settings: Settings, context: SpeechContext | None) -> dict[str, Any]:
     """faster-whisper's decoding options for these settings and this episode."""
     return {
         "beam_size": settings.podbrief_whisper_beam,
