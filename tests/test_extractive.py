@@ -198,6 +198,19 @@ def test_a_linked_headline_is_a_sentence_of_its_own_and_the_passage_it_heads_ope
     assert lead_penalty(scored, 0) < 0 == lead_penalty(scored, 1)  # it names the story that follows
 
 
+def test_a_link_target_is_not_read_as_garbled_speech():
+    lines = ["[A context management system for Claude Code](https://github.com/parcadei/Continuous-Claude-v2)",
+             "The problem: When Claude Code runs low on context, it compacts (summarizes) the conversation. Each "
+             "compaction is lossy. After several, you're working with a summary of a summary of a summary."]  # News 175
+    transcript = Transcript([Segment(10.0 * i, 10.0 * i + 9, text, "Jerod") for i, text in enumerate(lines)],
+                            "publisher", "vtt")
+
+    insights = extract_extractive(transcript)
+
+    assert [i.flags for i in insights] == [()]
+    assert insights[0].quote.startswith("[A context management system for Claude Code](https://github.com/")
+
+
 def test_a_stage_direction_between_sentences_does_not_join_them():
     assert _sentence_count("Gophers say? [win alert] It's actually soda; or pop, we would accept it.") == 2
 

@@ -64,7 +64,7 @@ def extract_extractive(transcript: Transcript, *, settings: Settings | None = No
             if set(range(start - 1, stop + 1)) & taken or any(_jaccard(content, _content(p)) > MAX_OVERLAP
                                                                for _, p, _ in chosen):
                 continue
-            gate = passage[0].gate or (GARBLED if is_garbled(" ".join(s.sentence.text for s in passage),
+            gate = passage[0].gate or (GARBLED if is_garbled(" ".join(s.sentence.spoken for s in passage),
                                                               _mean(confidences[start:stop]), typical) else None)
             if (gate is None and kept >= wanted) or (gate is not None and len(chosen) - kept >= MAX_FLAGGED):
                 continue
