@@ -246,6 +246,11 @@ def test_abbreviations_do_not_end_sentences():
         ("So it changes the API -- because these APIs are very simple.",
          "It changes the API — because these APIs are very simple."),
         ("It's a big deal, right?", "It's a big deal."),
+        ("My recent experience aligns with David Singleton, who says: > Somewhere in the last few months, something "
+         "shifted.", "My recent experience aligns with David Singleton, who says: Somewhere in the last few months, "
+         "something shifted."),  # Changelog News 150: a Markdown quote after its lead-in
+        ("Good delivery fundamentals, over time > > Good people fundamentals.",
+         "Good delivery fundamentals, over time Good people fundamentals."),  # an empty quoted line between two
         ("They can't write good code, and they don't know if it's useful or...",
          "They can't write good code, and they don't know if it's useful."),
         # a publisher's stage direction and an inline time stamp (Go Time 320, The Changelog 550) are not speech

@@ -44,7 +44,9 @@ _DANGLING = re.compile(r"[,;]?\s+(?:or|and|but|because|the|a|an)(?=[.!?]?$)", re
 _SPACES = re.compile(r"\s+")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\((?:https?://|www\.)[^)\s]*\)")
 _EMPHASIS = re.compile(r"(?<![\w*])\*{1,2}([^*\n]+?)\*{1,2}(?![\w*])")
-_QUOTE_LEAD = re.compile(r"^>\s*|(?<=[.!?])(\s*)>\s*(?=\S)")  # a Markdown quote marker ("> Unvouched users ...")
+# A Markdown quote marker: at the start, after a sentence or a colon ("says: > Somewhere ..."), or where a quoted
+# line starts a cue ("Finishing with > This is ..."); "> >" is an empty quoted line
+_QUOTE_LEAD = re.compile(r"^(?:>\s*)+|(?<=[.!?:])\s*(?:>\s*)+(?=\S)|\s+(?:>\s*)+(?=[\"“‘A-Z])")
 _CLOSING_PERIOD = re.compile(r"[.,]([\"”’]+)$")  # 'way."' and a trailed-off 'makes me,"' end 'way".', 'me".'
 _HEADING = re.compile(r"^#+\s*\W*")  # a Markdown heading's marks (and an emoji): "## 📰 The Classifieds"
 _SPACE_PUNCT = re.compile(r"\s+([,.;:!?])")
@@ -94,8 +96,10 @@ def is_cased(text: str) -> bool:
 
 
 def unmark(text: str) -> str:
-    """Markdown formatting out of transcript text: "[Vouch](https://...)" reads "Vouch", "*hand off*" "hand off"."""
-    return _EMPHASIS.sub(r"\1", _MD_LINK.sub(r"\1", text))
+    """Markdown formatting out of transcript text: "[Vouch](https://...)" reads "Vouch", "*hand off*" "hand off",
+    "says: > Somewhere" "says: Somewhere"."""
+    text = _EMPHASIS.sub(r"\1", _MD_LINK.sub(r"\1", text))
+    return _QUOTE_LEAD.sub(lambda m: " " if m.start() else "", text)
 
 
 def clean_text(text: str) -> str:
@@ -113,7 +117,6 @@ def clean_text(text: str) -> str:
     text = _DOUBLE_PUNCT.sub(r"\2", text)
     text = _SPACE_PUNCT.sub(r"\1", text)
     text = _DANGLING.sub("", re.sub(r",(?=[.!?]|$)", "", text).strip(" ,;"))
-    text = _QUOTE_LEAD.sub(lambda m: " " if m.group(1) is not None else "", text)
     text = _CLOSING_PERIOD.sub(r"\1.", text)  # so the sentence, not only the quote, ends
     if text and text[-1] not in ".!?:":  # 'the "squeeze"', '"MORE VIBES!"' and "(if you know!)" end; "Name:" leads in
         text += "."
