@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+CAPTION_TURN = ">>"  # opening a segment's text: a new speaker, unnamed (broadcast captions mark a change so)
+
 
 @dataclass(frozen=True)
 class Segment:

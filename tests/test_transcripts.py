@@ -11,6 +11,7 @@ import pytest
 
 from pipeline.errors import TranscriptError
 from pipeline.ingest.transcripts import parse_transcript, pick_transcript, transcript_format
+from pipeline.insights.sentences import split_sentences
 from pipeline.models import TranscriptLink
 
 FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
@@ -70,7 +71,8 @@ def test_srt_only_short_capitalised_prefixes_are_speakers() -> None:
         "1\n00:00:01,000 --> 00:00:02,000\nHere is the thing: it works.\n\n"
         "2\n00:00:02,000 --> 00:00:03,000\nNote: not a speaker.\n\n"
         "3\n00:00:03,000 --> 00:00:04,000\nMary Ann Smith: I am one.\n\n"
-        "4\n00:00:04,000 --> 00:00:05,000\nat 10:30: still me\n"
+        "4\n00:00:04,000 --> 00:00:05,000\nat 10:30: still me\n\n"
+        "5\n00:00:05,000 --> 00:00:06,000\nStep 2: still me too.\n"
     )
     t = parse_transcript(srt, content_type="application/x-subrip")
     assert [(s.speaker, s.text) for s in t.segments] == [
@@ -78,7 +80,36 @@ def test_srt_only_short_capitalised_prefixes_are_speakers() -> None:
         (None, "Note: not a speaker."),
         ("Mary Ann Smith", "I am one."),
         ("Mary Ann Smith", "at 10:30: still me"),
+        ("Mary Ann Smith", "Step 2: still me too."),
     ]
+
+
+def test_numbered_bracketed_and_caption_speaker_changes() -> None:
+    srt = (
+        "1\n00:00:01,000 --> 00:00:03,000\nSpeaker 1: Good morning.\n\n"
+        "2\n00:00:03,000 --> 00:00:05,000\n[SPEAKER_01]: The storm hit the coast.\n\n"
+        "3\n00:00:05,000 --> 00:00:09,000\n&gt;&gt; Aid is coming. &gt;&gt; JANE DOE: It was a long night.\n\n"
+        "4\n00:00:09,000 --> 00:00:11,000\n[Speaker 2] Yes.\n\n"
+        "5\n00:00:11,000 --> 00:00:13,000\n[Music] Then the rain.\n"
+    )  # recognisers' numbered labels, whisperX's bracketed ones, broadcast captions' ">>" (a new speaker)
+    t = parse_transcript(srt, content_type="application/x-subrip")
+    assert [(s.speaker, s.text) for s in t.segments] == [
+        ("Speaker 1", "Good morning."),
+        ("SPEAKER_01", "The storm hit the coast."),
+        (None, ">> Aid is coming."),
+        ("JANE DOE", "It was a long night."),
+        ("Speaker 2", "Yes."),
+        ("Speaker 2", "[Music] Then the rain."),
+    ]
+    assert t.segments[2].start_s == 5.0 and 5.0 < t.segments[3].start_s == t.segments[2].end_s < 9.0
+
+
+def test_a_caption_speaker_change_starts_a_turn_of_its_own() -> None:
+    srt = ("1\n00:00:01,000 --> 00:00:05,000\nThe storm hit the coast.\n\n"
+           "2\n00:00:05,000 --> 00:00:09,000\n>> Aid is coming, officials say.\n")
+    sentences = split_sentences(parse_transcript(srt, content_type="application/x-subrip"))
+    assert [(s.turn, s.text) for s in sentences] == [(0, "The storm hit the coast."),
+                                                     (1, "Aid is coming, officials say.")]
 
 
 def test_json_word_segments_merge_into_sentences_per_speaker() -> None:

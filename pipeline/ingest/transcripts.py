@@ -13,7 +13,7 @@ from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 from ..errors import TranscriptError
-from ..models import Segment, Transcript, TranscriptLink
+from ..models import CAPTION_TURN, Segment, Transcript, TranscriptLink
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,11 @@ _TIMESTAMP = re.compile(r"^(?:(\d{1,4}):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?$")
 _TAG = re.compile(r"<[^>]*>")
 _ASS_TAG = re.compile(r"\{\\[^}]*\}")
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]+)>")
-_SPEAKER_PREFIX = re.compile(r"^([A-Z][\w'.\-]*(?: [A-Z][\w'.\-]*){0,2}):(?:\s+|$)")
+_NAME = r"[A-Z][\w'.\-]*(?: [A-Z][\w'.\-]*){0,2}"  # "Jane Doe", "SPEAKER_00"
+# a numbered role, as recognisers and transcription services write it ("Speaker 1", "Guest 2"; not "Step 1")
+_LABEL = r"(?i:speaker|guest|host|co-?host|interviewer|interviewee|caller|participant|person|voice|reporter)[ _]?\d{1,3}"
+# "Jane Doe:", "Speaker 1:", "[SPEAKER_00]:", and a bare "[Speaker 2]" (not "[Music]": a stage direction)
+_SPEAKER_PREFIX = re.compile(rf"^(?:({_LABEL}|{_NAME}):|\[({_LABEL}|{_NAME})\]:|\[({_LABEL})\])(?:\s+|$)")
 # capitalised words that often start a sentence with a colon but are not speakers
 _NOT_SPEAKER = re.compile(
     r"(?:Notes?|Update|Warning|Example|Edit|Source|Summary|Tip|Transcript|So|Well|Now|And|But|Yes|No|Okay|Here|This"
@@ -146,11 +150,12 @@ def _clean(text: str) -> str:
 
 
 def _split_speaker(text: str) -> tuple[str | None, str]:
-    """Split a short leading "Name:" off a cue; longer or common-word prefixes stay text."""
+    """Split a short leading "Name:" (or "[Speaker 2]") off a cue; longer or common-word prefixes stay text."""
     match = _SPEAKER_PREFIX.match(text)
-    if not match or _NOT_SPEAKER.match(match.group(1)) or len(match.group(1)) > 32:
+    name = match and next((g for g in match.groups() if g), None)
+    if not match or not name or _NOT_SPEAKER.match(name) or len(name) > 32:
         return None, text
-    return match.group(1), text[match.end() :]
+    return name, text[match.end() :]
 
 
 def _seconds(stamp: str, where: str) -> float:
@@ -202,12 +207,26 @@ def _parse_cues(text: str, fmt: str) -> tuple[list[Segment], str | None]:
         body = _clean(raw)
         if voice:
             speaker = _clean(voice.group(1))
-        else:
-            prefixed, body = _split_speaker(body)
-            speaker = prefixed or speaker
-        if body:
-            segments.append(Segment(start_s=start, end_s=end, text=body, speaker=speaker))
+        for part, a, b in _caption_turns(body, start, end):
+            if not voice:
+                turn = part.startswith(CAPTION_TURN)
+                prefixed, text = _split_speaker(part.removeprefix(CAPTION_TURN).lstrip() if turn else part)
+                speaker = prefixed or (None if turn else speaker)
+                part = f"{CAPTION_TURN} {text}" if turn and not prefixed else text  # the marker keeps the turn
+            if part:
+                segments.append(Segment(start_s=a, end_s=b, text=part, speaker=speaker))
     return segments, language
+
+
+def _caption_turns(text: str, start: float, end: float) -> list[tuple[str, float, float]]:
+    """A cue's text cut where broadcast captions mark a new speaker (">>"), each part with its share of the time."""
+    first, *rest = text.split(CAPTION_TURN)
+    parts = [p for p in (first.strip(), *(f"{CAPTION_TURN} {r.strip()}" for r in rest if r.strip())) if p]
+    step, clock, out = (end - start) / max(sum(len(p) for p in parts), 1), start, []
+    for part in parts:
+        out.append((part, round(clock, 3), round(clock + step * len(part), 3)))
+        clock += step * len(part)
+    return out
 
 
 def _parse_json(text: str, fmt: str) -> tuple[list[Segment], str | None]:

@@ -6,7 +6,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from ..models import Transcript
+from ..models import CAPTION_TURN, Transcript
 
 ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "vs", "etc", "inc", "ltd", "jr", "sr", "approx", "e.g", "i.e",
                  "u.s", "u.k", "a.m", "p.m", "ph.d", "corp"}  # not "no": in speech "No." is a whole answer
@@ -128,9 +128,11 @@ def _turns(transcript: Transcript) -> list[tuple[str | None, list[tuple[str, flo
     turns: list[tuple[str | None, list[tuple[str, float, float]]]] = []
     for seg in transcript.segments:
         text = seg.text.strip()
+        caption_turn = text.startswith(CAPTION_TURN)  # a new speaker, unnamed
+        text = text.removeprefix(CAPTION_TURN).lstrip()
         if not text:
             continue
-        if turns and turns[-1][0] == seg.speaker and not text.startswith("#"):  # a Markdown heading starts a section
+        if turns and turns[-1][0] == seg.speaker and not caption_turn and not text.startswith("#"):  # "#": a section
             turns[-1][1].append((text, seg.start_s, seg.end_s))
         else:
             turns.append((seg.speaker, [(text, seg.start_s, seg.end_s)]))
