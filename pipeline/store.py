@@ -461,17 +461,28 @@ class Store:
 
         `exact` compares with every row instead of using the vector index (to measure the index's recall).
         """
+        return self.vector_search_many([vector], where=where, limit=limit, columns=columns, exact=exact)[0]
+
+    def vector_search_many(
+        self, vectors: Sequence[np.ndarray], *, where: str | None = None, limit: int = 10,
+        columns: Sequence[str] | None = None, exact: bool = False,
+    ) -> list[list[dict]]:
+        """`vector_search` for each of several vectors, in one query: per vector, its nearest insights."""
         tbl = self.table("insights", create=False)
-        if tbl is None:
-            return []
-        query = tbl.search(np.asarray(vector, dtype=np.float32), vector_column_name="vector").distance_type("cosine")
+        if tbl is None or not len(vectors):
+            return [[] for _ in vectors]
+        query = tbl.search([np.asarray(v, dtype=np.float32) for v in vectors], vector_column_name="vector")
+        query = query.distance_type("cosine")
         if exact:
             query = query.bypass_vector_index()
         if where:
             query = query.where(where, prefilter=True)
         if columns:
             query = query.select([*columns, "_distance"] if "_distance" not in columns else list(columns))
-        return query.limit(limit).to_arrow().to_pylist()
+        found: list[list[dict]] = [[] for _ in vectors]
+        for row in query.limit(limit).to_arrow().to_pylist():
+            found[row.pop("query_index", 0)].append(row)  # LanceDB numbers the vectors when there are several
+        return found
 
     def arrow(self, name: str, where: str | None = None, *, columns: Sequence[str] | None = None) -> pa.Table:
         """Rows of a table matching an SQL filter as an Arrow table (fast for vectors and large reads)."""

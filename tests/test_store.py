@@ -209,3 +209,21 @@ def test_a_kept_read_is_reused_until_another_handle_writes_to_its_tables(tmp_pat
     for n in range(store_module.KEPT_READS):  # older keys make way for newer ones
         store.kept(("other", n), ("feeds",), lambda: 0)
     assert store.kept("feeds", ("feeds",), count) == 2 and len(reads) == 3
+
+
+def test_several_vectors_are_searched_in_one_query_with_each_vector_its_own_answer(tmp_path: Path) -> None:
+    vectors = np.random.default_rng(2).normal(size=(40, 8)).astype(np.float32)
+    store = Store(tmp_path / "db")
+    assert store.vector_search_many([vectors[0]], limit=3) == [[]]  # no insights table yet
+    store.insights_table("test-model", 8)
+    store.upsert("insights", [{"insight_id": f"i{n:02d}", "episode_id": f"e{n % 3}", "text": f"Insight {n}.",
+                               "vector": v.tolist()} for n, v in enumerate(vectors)])
+    queries, where = [vectors[4], vectors[30]], "NOT (episode_id = 'e0')"  # i30 is in e0
+
+    together = store.vector_search_many(queries, where=where, limit=3, columns=["insight_id", "episode_id"])
+
+    assert together == [store.vector_search(q, where=where, limit=3, columns=["insight_id", "episode_id"])
+                        for q in queries]
+    assert together[0][0]["insight_id"] == "i04" and all(len(found) == 3 for found in together)
+    assert {r["episode_id"] for found in together for r in found} <= {"e1", "e2"}
+    assert store.vector_search_many([], limit=3) == []

@@ -27,6 +27,7 @@ SAME_WORDS = 0.8  # share of the shorter quote's distinct words found in the oth
 COPY_SHARE = 0.5
 MIN_COPIES = 2  # one shared quote (a clip, a quotation) does not make an episode a copy
 _NOT_WORD = re.compile(r"[^\w]+")
+NEIGHBOUR_COLUMNS = ["insight_id", "episode_id", "quote", "also_on"]
 
 
 def same_quote_key(quote: str) -> str:
@@ -47,8 +48,10 @@ def merge_copies(store: Store, episode_id: str, rows: list[dict]) -> list[dict]:
     fresh: list[dict] = []
     also: dict[str, list[str]] = {}
     sources: list[str] = []
-    for row in rows:
-        original = _stored_copy(store, episode_id, row)
+    neighbours = store.vector_search_many([np.asarray(r["vector"], dtype=np.float32) for r in rows], limit=3,
+                                          where=f"NOT {sql_eq('episode_id', episode_id)}", columns=NEIGHBOUR_COLUMNS)
+    for row, near in zip(rows, neighbours, strict=True):
+        original = _stored_copy(row, near)
         if original is None:
             fresh.append(row)
             continue
@@ -75,11 +78,9 @@ def _note_also_on(also: dict[str, list[str]], stored: dict, episode_id: str) -> 
         listed.append(episode_id)
 
 
-def _stored_copy(store: Store, episode_id: str, row: dict) -> dict | None:
-    """The stored insight of another episode that says the same as `row`, if any."""
-    others = f"NOT {sql_eq('episode_id', episode_id)}"
-    columns = ["insight_id", "episode_id", "quote", "also_on"]
-    for hit in store.vector_search(np.asarray(row["vector"], dtype=np.float32), where=others, limit=3, columns=columns):
+def _stored_copy(row: dict, neighbours: list[dict]) -> dict | None:
+    """The stored insight of another episode (among `row`'s nearest) that says the same as `row`, if any."""
+    for hit in neighbours:
         if 1.0 - hit["_distance"] >= SAME_VECTOR or _shared_words(hit["quote"] or "", row["quote"]) >= SAME_WORDS:
             return hit
     return None
