@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from ..models import CAPTION_TURN, Transcript
+from .boundaries import boundary_probabilities
 
 ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "vs", "etc", "inc", "ltd", "jr", "sr", "approx", "e.g", "i.e",
                  "u.s", "u.k", "a.m", "p.m", "ph.d", "corp"}  # not "no": in speech "No." is a whole answer
@@ -14,11 +15,12 @@ FILLER_WORDS = r"(?:[Uu]m+|[Uu]h+|[Ee]rm+|[Ee]r|[Aa]h+|[Hh]mm+|[Mm]hm|[Mm]mm+|[U
 BARE_LEADS = ("and so", "and then", "so yeah", "yeah so", "and", "yeah", "okay", "ok", "oh", "well", "alright")
 COMMA_LEADS = ("i mean", "you know", "so", "yes", "now", "right", "like", "look", "honestly", "basically")
 MAX_TITLE_WORDS = 12  # a cue this short with no end punctuation may be a headline or a "Name:" lead-in
-MAX_SENTENCE_WORDS = 80  # longer "sentences" are unpunctuated ASR run-ons, cut at cue boundaries...
-RUN_ON_PIECE_WORDS = 25  # ...into pieces of at least this many words
+MAX_SENTENCE_WORDS = 80  # longer "sentences" are unpunctuated ASR run-ons, cut where the boundary model says...
+RUN_ON_BOUNDARY = 0.25  # ...a sentence ends this likely (the best F1 of its boundaries on held-out transcripts),
+MIN_PIECE_WORDS, MAX_PIECE_WORDS = 8, 40  # into pieces of this many words
 MAX_FALSE_START_WORDS = 4  # a fragment this short before "--" is a false start, not an aside
 
-_BOUNDARY_AT = r"(?:[.!?]+|…|\.\.\.)[\"'”’)\]]*(?=\s+(?:>\s*)?(?:\\?\[[a-z][^\]]{{0,40}}\\?\]\s*)?[\"'“‘(\[]?[{0}])"
+_BOUNDARY_AT = r"(?:[.!?]+|…|\.\.\.)[\"'”’)\]]*(?=\s+(?:>\s*)*(?:\\?\[[a-z][^\]]{{0,40}}\\?\]\s*)?[\"'“‘(\[]?[{0}])"
 # ">": a quoted line; "[win alert]": a stage direction between two sentences
 _BOUNDARY = re.compile(_BOUNDARY_AT.format("A-Z0-9"))
 _UNCASED_BOUNDARY = re.compile(_BOUNDARY_AT.format("A-Za-z0-9"))  # "... it. so we ...", in a lower-cased transcript
@@ -42,6 +44,7 @@ _LEADING = re.compile(r"^(?:(?:" + "|".join(BARE_LEADS) + r")\b(?!-)[,.]?\s+|(?:
                       + r"),\s+|so (?!much|many|far|long|few|little)(?=\w))+", re.I)
 _DANGLING = re.compile(r"[,;]?\s+(?:or|and|but|because|the|a|an)(?=[.!?]?$)", re.I)  # trailed off
 _SPACES = re.compile(r"\s+")
+_NON_SPACE = re.compile(r"\S+")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\((?:https?://|www\.)[^)\s]*\)")
 _EMPHASIS = re.compile(r"(?<![\w*])\*{1,2}([^*\n]+?)\*{1,2}(?![\w*])")
 # A Markdown quote marker: at the start, after a sentence or a colon ("says: > Somewhere ..."), or where a quoted
@@ -84,7 +87,7 @@ def split_sentences(transcript: Transcript) -> list[Sentence]:
     for turn, (speaker, pieces) in enumerate(_turns(transcript)):
         text, starts, times = _join(pieces)
         spans = _sentence_spans(text, _title_breaks(pieces, starts), boundary)
-        for a, b in [part for span in spans for part in _split_run_on(text, span, starts)]:
+        for a, b in [part for span in spans for part in _split_run_on(text, span)]:
             sentences.append(Sentence(text[a:b], _time_at(a, starts, times), _time_at(b - 1, starts, times),
                                       speaker, turn, cased))
     return sentences
@@ -198,16 +201,19 @@ def _sentence_spans(text: str, breaks: list[int], boundary: re.Pattern[str]) -> 
     return spans
 
 
-def _split_run_on(text: str, span: tuple[int, int], starts: list[int]) -> list[tuple[int, int]]:
-    """Cut an unpunctuated run-on (some ASR output) at cue boundaries into pieces of about RUN_ON_PIECE_WORDS."""
+def _split_run_on(text: str, span: tuple[int, int]) -> list[tuple[int, int]]:
+    """Cut an unpunctuated run-on (some ASR output) where the boundary model says a sentence most likely ends."""
     a, b = span
-    if len(text[a:b].split()) <= MAX_SENTENCE_WORDS:
+    words = list(_NON_SPACE.finditer(text, a, b))
+    if len(words) <= MAX_SENTENCE_WORDS:
         return [span]
-    pieces, begin = [], a
-    for cut in (s - 1 for s in starts if a < s - 1 < b):
-        if len(text[begin:cut].split()) >= RUN_ON_PIECE_WORDS and len(text[cut:b].split()) >= RUN_ON_PIECE_WORDS // 2:
-            pieces.append(_strip_span(text, begin, cut))
-            begin = cut
+    pieces, begin, count = [], a, 0
+    for k, (word, p) in enumerate(zip(words, boundary_probabilities([w.group() for w in words]), strict=True)):
+        count += 1
+        if (count >= MIN_PIECE_WORDS and len(words) - k > MIN_PIECE_WORDS
+                and (p >= RUN_ON_BOUNDARY or count >= MAX_PIECE_WORDS)):
+            pieces.append(_strip_span(text, begin, word.end()))
+            begin, count = word.end(), 0
     pieces.append(_strip_span(text, begin, b))
     return pieces
 
