@@ -4,8 +4,8 @@ Usage: python bench/train_boundaries.py [--test PATH ...]
 The punctuated transcripts of bench/labelled/ (24 Changelog episodes) are split into sentences the way the extractor
 splits them, their punctuation taken out as unpunctuated ASR text has none, and a logistic regression learns from the
 words around each gap whether a sentence ended there. The held-out transcripts (`--test`, by default the bundled
-samples: five of the editor's dev episodes, Buzzsprout and Today in Focus) report precision and recall of the boundaries at p >= 0.5;
-the last line is JSON.
+samples: five of the editor's dev episodes, Buzzsprout and Today in Focus) report precision and recall of the
+boundaries at p >= 0.5; the last line is JSON.
 """
 
 from __future__ import annotations
