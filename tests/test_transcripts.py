@@ -88,17 +88,17 @@ def test_numbered_bracketed_and_caption_speaker_changes() -> None:
     srt = (
         "1\n00:00:01,000 --> 00:00:03,000\nSpeaker 1: Good morning.\n\n"
         "2\n00:00:03,000 --> 00:00:05,000\n[SPEAKER_01]: The storm hit the coast.\n\n"
-        "3\n00:00:05,000 --> 00:00:09,000\n&gt;&gt; Aid is coming. &gt;&gt; JANE DOE: It was a long night.\n\n"
-        "4\n00:00:09,000 --> 00:00:11,000\n[Speaker 2] Yes.\n\n"
+        "3\n00:00:05,000 --> 00:00:09,000\n&gt;&gt; Aid is coming.\n&gt;&gt; JANE DOE: It was a long night.\n\n"
+        "4\n00:00:09,000 --> 00:00:11,000\n[Speaker 2] Yes, x >> 2 halves it.\n\n"
         "5\n00:00:11,000 --> 00:00:13,000\n[Music] Then the rain.\n"
-    )  # recognisers' numbered labels, whisperX's bracketed ones, broadcast captions' ">>" (a new speaker)
+    )  # recognisers' numbered labels, whisperX's bracketed ones, a caption line's ">>" (a new speaker; not a shift)
     t = parse_transcript(srt, content_type="application/x-subrip")
     assert [(s.speaker, s.text) for s in t.segments] == [
         ("Speaker 1", "Good morning."),
         ("SPEAKER_01", "The storm hit the coast."),
         (None, ">> Aid is coming."),
         ("JANE DOE", "It was a long night."),
-        ("Speaker 2", "Yes."),
+        ("Speaker 2", "Yes, x >> 2 halves it."),
         ("Speaker 2", "[Music] Then the rain."),
     ]
     assert t.segments[2].start_s == 5.0 and 5.0 < t.segments[3].start_s == t.segments[2].end_s < 9.0

@@ -204,10 +204,9 @@ def _parse_cues(text: str, fmt: str) -> tuple[list[Segment], str | None]:
             raise _Malformed(f"the cue {where} ends ({match.group(2)}) before it starts ({match.group(1)})")
         raw = " ".join(lines[timing_at + 1 :])
         voice = _VOICE.search(raw)
-        body = _clean(raw)
         if voice:
             speaker = _clean(voice.group(1))
-        for part, a, b in _caption_turns(body, start, end):
+        for part, a, b in _caption_turns(lines[timing_at + 1 :], start, end):
             if not voice:
                 turn = part.startswith(CAPTION_TURN)
                 prefixed, text = _split_speaker(part.removeprefix(CAPTION_TURN).lstrip() if turn else part)
@@ -218,10 +217,15 @@ def _parse_cues(text: str, fmt: str) -> tuple[list[Segment], str | None]:
     return segments, language
 
 
-def _caption_turns(text: str, start: float, end: float) -> list[tuple[str, float, float]]:
-    """A cue's text cut where broadcast captions mark a new speaker (">>"), each part with its share of the time."""
-    first, *rest = text.split(CAPTION_TURN)
-    parts = [p for p in (first.strip(), *(f"{CAPTION_TURN} {r.strip()}" for r in rest if r.strip())) if p]
+def _caption_turns(lines: list[str], start: float, end: float) -> list[tuple[str, float, float]]:
+    """A cue's text, cut where a line opens on broadcast captions' ">>" (a new speaker; not a ">>" inside a line, as in
+    "x >> 2"), each part cleaned and with its share of the cue's time."""
+    groups: list[list[str]] = []
+    for line in lines:
+        if not groups or _clean(line).startswith(CAPTION_TURN):
+            groups.append([])
+        groups[-1].append(line)
+    parts = [part for group in groups if (part := _clean(" ".join(group)))]
     step, clock, out = (end - start) / max(sum(len(p) for p in parts), 1), start, []
     for part in parts:
         out.append((part, round(clock, 3), round(clock + step * len(part), 3)))
