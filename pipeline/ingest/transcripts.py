@@ -152,8 +152,8 @@ def _clean(text: str) -> str:
 def _split_speaker(text: str) -> tuple[str | None, str]:
     """Split a short leading "Name:" (or "[Speaker 2]") off a cue; longer or common-word prefixes stay text."""
     match = _SPEAKER_PREFIX.match(text)
-    name = match and next((g for g in match.groups() if g), None)
-    if not match or not name or _NOT_SPEAKER.match(name) or len(name) > 32:
+    name = next((g for g in match.groups() if g), None) if match else None
+    if not name or _NOT_SPEAKER.match(name) or len(name) > 32:
         return None, text
     return name, text[match.end() :]
 
