@@ -221,11 +221,11 @@ def _caption_turns(lines: list[str], start: float, end: float) -> list[tuple[str
     """A cue's text, cut where a line opens on broadcast captions' ">>" (a new speaker; not a ">>" inside a line, as in
     "x >> 2"), each part cleaned and with its share of the cue's time."""
     groups: list[list[str]] = []
-    for line in lines:
-        if not groups or _clean(line).startswith(CAPTION_TURN):
+    for line in filter(None, map(_clean, lines)):
+        if not groups or line.startswith(CAPTION_TURN):
             groups.append([])
         groups[-1].append(line)
-    parts = [part for group in groups if (part := _clean(" ".join(group)))]
+    parts = [_normalise(" ".join(group)) for group in groups]  # "word\n, more" reads "word, more"
     step, clock, out = (end - start) / max(sum(len(p) for p in parts), 1), start, []
     for part in parts:
         out.append((part, round(clock, 3), round(clock + step * len(part), 3)))
