@@ -22,7 +22,7 @@ import numpy as np
 from faster_whisper import decode_audio
 
 from pipeline.config import Settings
-from pipeline.ingest.asr_context import SpeechContext
+from pipeline.ingest.speech_context import SpeechContext
 from pipeline.ingest.transcribe import transcribe
 from pipeline.ingest.wer import normalize_words, word_errors
 from pipeline.ingest.whisper_models import BASE, DEFAULT_MODEL, TINY, load_model

@@ -13,8 +13,8 @@ from faster_whisper import decode_audio
 
 from pipeline.config import Settings, get_settings
 from pipeline.errors import TranscriptionError
-from pipeline.ingest.asr_context import MAX_HOTWORD_CHARS, SpeechContext, hotwords, language_code
 from pipeline.ingest.run import ingest
+from pipeline.ingest.speech_context import MAX_HOTWORD_CHARS, SpeechContext, hotwords, language_code
 from pipeline.ingest.transcribe import transcribe
 from pipeline.ingest.wer import normalize_words, wer
 from pipeline.store import Store
@@ -200,8 +200,8 @@ def test_wer_reads_numbers_and_titles_as_spoken() -> None:
 
 def test_hotwords_are_titles_then_names_from_the_description() -> None:
     context = SpeechContext("Practical AI", "Building the world's most popular data science platform",
-                             "Peter Wang, CEO of Anaconda, on how Anaconda and PyData started. Sponsor: https://fly.io/x "
-                             "Johnny, Kent and Christian join. Today we talk macOS.")
+                            "Peter Wang, CEO of Anaconda, on how Anaconda and PyData started. Sponsor: https://fly.io/x "
+                            "Johnny, Kent and Christian join. Today we talk macOS.")
     assert hotwords(context) == ("Practical AI. Building the world's most popular data science platform. Peter Wang. CEO. "
                                  "Anaconda. PyData. Johnny. Kent. Christian. macOS")
     long = SpeechContext("Show", "Title", " ".join(f"Name{i} Person{i}," for i in range(200)))

@@ -6,10 +6,10 @@ says about an episode, for speech recognition). `distributed.connect` returns th
 run each episode's work as a Ray task.
 """
 
-from .asr_context import SpeechContext
 from .catalog import add_feeds, import_opml, list_episodes, list_feeds, retry_failed, status
 from .feeds import parse_feed
 from .run import IngestReport, ingest, watch
+from .speech_context import SpeechContext
 from .transcribe import transcribe
 from .transcripts import parse_transcript
 

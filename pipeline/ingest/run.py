@@ -36,11 +36,11 @@ from ..lock import ingest_lock
 from ..models import Chapter, Segment, Transcript, TranscriptLink
 from ..store import Progress, Store, now_iso, sql_eq, sql_in, sql_quote
 from . import reach
-from .asr_context import SpeechContext
 from .catalog import add_feeds
 from .chapters import chapters_json, parse_chapters, stored_chapters
 from .http import Budget, download, fetch
 from .poll import poll_feed
+from .speech_context import SpeechContext
 from .transcribe import transcribe
 from .transcripts import parse_transcript, pick_transcript
 
