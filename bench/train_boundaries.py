@@ -1,10 +1,11 @@
 """Train the sentence-boundary model for unpunctuated transcripts (pipeline/insights/boundaries.json).
 
 Usage: python bench/train_boundaries.py [--test PATH ...]
-The punctuated transcripts of bench/labelled/ (24 Changelog episodes) are split into sentences the way the extractor
-splits them, their punctuation taken out as unpunctuated ASR text has none, and a logistic regression learns from the
-words around each gap whether a sentence ended there. The held-out transcripts (`--test`, by default the bundled
-samples: five of the editor's dev episodes, Buzzsprout and Today in Focus) report precision and recall of the
+The punctuated transcripts of bench/labelled/ (24 Changelog episodes, converted to WebVTT as
+data/samples/build_samples.py converts the bundled ones) are split into sentences the way the extractor splits them,
+their punctuation is taken out as unpunctuated ASR text has none, and a logistic regression learns from the words
+around each gap whether a sentence ended there. The held-out transcripts (`--test`, by default the bundled samples:
+five of the editor's dev episodes, Buzzsprout and Today in Focus) report precision and recall of the
 boundaries at p >= 0.5; the last line is JSON.
 """
 
@@ -12,55 +13,35 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "data" / "samples")]
+
+from build_samples import markdown_to_vtt  # noqa: E402  (how the bundled samples were made of the same Markdown)
 
 from pipeline.ingest.transcripts import parse_transcript  # noqa: E402
-from pipeline.insights.boundaries import MODEL, gap_features, normalise  # noqa: E402
+from pipeline.insights.boundaries import MODEL, _model, boundary_probabilities, gap_features, normalise  # noqa: E402
 from pipeline.insights.sentences import split_sentences  # noqa: E402
-from pipeline.models import Segment, Transcript  # noqa: E402
+from pipeline.models import Transcript  # noqa: E402
 
 LABELLED = ROOT / "bench" / "labelled"
 SAMPLES = ROOT / "data" / "samples" / "transcripts"
 MIN_COUNT = 3  # a feature seen fewer times than this in training is left out of the model
 MIN_WEIGHT = 0.02  # and so is one whose weight is smaller than this
-SPEAKER = re.compile(r"^\*\*(.+?):\*\*\s*", re.S)
-STAMP = re.compile(r"\\?\[\d+:\d+(?::\d+)?\\?\]\s*")
 
 
-def changelog_transcript(path: Path) -> Transcript:
-    """A Changelog Markdown transcript ("**Name:** text" paragraphs with [HH:MM:SS] stamps) as one segment a paragraph."""
-    segments, speaker = [], None
-    for n, para in enumerate(p.strip() for p in path.read_text(encoding="utf-8").split("\n\n")):
-        if match := SPEAKER.match(para):
-            speaker, para = match.group(1), para[match.end():]
-        text = STAMP.sub("", para).replace("\\", "").replace("**", "").strip()
-        if text:
-            segments.append(Segment(float(n), float(n) + 1, text, speaker))
-    return Transcript(segments, "publisher", "markdown")
-
-
-def gaps(transcript: Transcript) -> tuple[list[list[str]], list[int]]:
-    """Each gap's features and whether a sentence ended there, over the transcript with its punctuation taken out."""
-    features, labels = [], []
-    by_turn: dict[int, list[list[str]]] = {}
+def turns(transcript: Transcript) -> list[tuple[list[str], set[int]]]:
+    """Per speaker turn, its words with the punctuation taken out, and the indices of the words that end a sentence."""
+    out: dict[int, tuple[list[str], set[int]]] = {}
     for sentence in split_sentences(transcript):
         words = [w for w in (normalise(t) for t in sentence.text.split()) if w]
         if words:
-            by_turn.setdefault(sentence.turn, []).append(words)
-    for sentences in by_turn.values():
-        words = [w for s in sentences for w in s]
-        ends = set(np.cumsum([len(s) for s in sentences]) - 1)
-        for i in range(len(words)):
-            features.append(gap_features(words, i))
-            labels.append(int(i in ends))
-    return features, labels
+            turn, ends = out.setdefault(sentence.turn, ([], set()))
+            turn += words
+            ends.add(len(turn) - 1)
+    return list(out.values())
 
 
 def main() -> None:
@@ -74,9 +55,10 @@ def main() -> None:
     args = parser.parse_args()
     train_x, train_y = [], []
     for path in sorted(LABELLED.glob("*.md")):
-        x, y = gaps(changelog_transcript(path))
-        train_x += x
-        train_y += y
+        vtt = markdown_to_vtt(path.read_text(encoding="utf-8"))
+        for words, ends in turns(parse_transcript(vtt.encode(), filename=f"{path.stem}.vtt")):
+            train_x += [gap_features(words, i) for i in range(len(words))]
+            train_y += [int(i in ends) for i in range(len(words))]
     counts: dict[str, int] = {}
     for row in train_x:
         for f in row:
@@ -90,17 +72,15 @@ def main() -> None:
                                 separators=(",", ":"), sort_keys=True) + "\n", encoding="utf-8")
     print(f"trained on {len(train_y)} gaps ({sum(train_y)} sentence ends); {len(weights)} features kept",
           file=sys.stderr)
-    from pipeline.insights.boundaries import _model, boundary_probabilities
-
-    _model.cache_clear()
+    _model.cache_clear()  # the model just written, not one read before
     found = predicted = actual = 0
     for path in args.test:
-        x, y = gaps(parse_transcript(path.read_bytes(), filename=path.name))
-        words = [row[0][2:] for row in x]  # "b=word": each gap's word before it
-        hits = [p >= 0.5 for p in boundary_probabilities(words)]
-        found += sum(h and t for h, t in zip(hits, y, strict=True))
-        predicted += sum(hits)
-        actual += sum(y)
+        for words, ends in turns(parse_transcript(path.read_bytes(), filename=path.name)):
+            ends = ends - {len(words) - 1}  # a turn's end is given; the model is for the sentence ends inside it
+            hits = {i for i, p in enumerate(boundary_probabilities(words)[:-1]) if p >= 0.5}
+            found += len(hits & ends)
+            predicted += len(hits)
+            actual += len(ends)
     print(json.dumps({"gaps": len(train_y), "features": len(weights), "precision": round(found / max(predicted, 1), 3),
                       "recall": round(found / max(actual, 1), 3)}))
 
