@@ -13,7 +13,7 @@ shell.guard()
 
 FREQ_CHOICES = {"auto": "Automatic", "D": "Day", "W": "Week", "M": "Month"}
 TOP_TOPICS_OVER_TIME = 8
-INSIGHT_COLUMNS = ["published", "podcast", "text"]
+INSIGHT_COLUMNS = ["published", "podcast", "text", "held_back"]
 
 
 def _open_insight(insight_id: str) -> None:
@@ -22,11 +22,13 @@ def _open_insight(insight_id: str) -> None:
 
 def insight_list(rows: pd.DataFrame, key: str, name: str) -> None:
     """Insights as a table: a click opens one below; the whole table downloads as CSV or JSON."""
-    rows = rows.assign(podcast=rows["feed_id"].map(titles), published=rows["published"].fillna("").str[:10])
+    rows = rows.assign(podcast=rows["feed_id"].map(titles), published=rows["published"].fillna("").str[:10],
+                       held_back=rows["flags"].map(widgets.held_back) if "flags" in rows else "")
     picked = st.dataframe(rows, key=key, hide_index=True, on_select="rerun", selection_mode="single-row",
                           column_order=INSIGHT_COLUMNS, column_config={
                               "text": st.column_config.TextColumn("Insight", width="large"), "podcast": "Podcast",
-                              "published": "Published"})
+                              "published": "Published", "held_back": st.column_config.TextColumn(
+                                  "Held back", help="Never picked for a brief: a sponsor read, an intro, ...")})
     st.caption("Click a row to read the insight, play it and see related insights from other podcasts.")
     if picked["selection"]["rows"]:
         _open_insight(rows.iloc[picked["selection"]["rows"][0]]["insight_id"])

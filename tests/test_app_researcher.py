@@ -12,6 +12,7 @@ import pytest
 import streamlit as st
 
 from pipeline.engine.export import NO_RELATED
+from pipeline.engine.topic_views import topic_list
 from pipeline.store import open_store
 from tests.app_fixtures import ROOT, run_pipeline
 from tests.test_app import assert_clean, click, open_app
@@ -155,6 +156,24 @@ def test_explore_opens_an_insight_with_play_and_related(app_db: Path) -> None:
     assert "Insight" in subheaders and "Related insights from other podcasts" in subheaders
     assert [b.label for b in at.get("download_button")][:2] == ["Download CSV", "Download JSON"]
     assert "similarity" not in " ".join(c.value for c in at.caption)
+
+
+def test_explore_shows_why_an_insight_is_held_back_from_briefs(app_db: Path) -> None:
+    store = open_store(str(app_db))
+    flagged = next(r for r in store.rows("insights", columns=["insight_id", "flags"]) if r["flags"])  # the seeded sponsor reads
+    topic_id = store.topic_ids_of([flagged["insight_id"]])[flagged["insight_id"]]
+    at = open_app("explore")
+    row = [t["topic_id"] for t in topic_list(store)].index(topic_id)
+    at.session_state["topic_table"] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    at.run()
+    listed = next(d.value for d in at.dataframe if "held_back" in d.value)
+    at.session_state["explore_insight_id"] = flagged["insight_id"]
+    at.run()
+
+    assert_clean(at)
+    held = dict(zip(listed["insight_id"], listed["held_back"], strict=True))
+    assert held[flagged["insight_id"]] == ", ".join(flagged["flags"]) and "" in held.values()  # and the rest may be picked
+    assert [w.value for w in at.warning if w.value.startswith(f"Held back from briefs: {flagged['flags'][0]}")]
 
 
 def test_an_editor_renames_and_merges_topics_and_both_survive_reclustering(app_db: Path) -> None:

@@ -23,6 +23,9 @@ def detail_panel(kind: str, detail: dict, titles: dict[str, str], *, key: str,
                          episode.get("audio_url"), item["start_s"], episode_link=episode.get("link"), speaker=speaker)
     item_id = item.get("insight_id") or item["segment_id"]
     media.play_from_here(episode.get("audio_url"), item["start_s"], f"{key}_{kind}_{item_id}")
+    if reasons := widgets.held_back(item.get("flags")):
+        st.warning(f"Held back from briefs: {widgets.inert(reasons)}. The extractor keeps the best few such passages "
+                   "so you can see what it left out and why.", icon=":material/block:")
     if detail.get("topic"):
         st.caption(f"Topic: {widgets.inert(detail['topic']['label'])}")
     widgets.add_to_brief_button(item.get("insight_id"))  # a transcript passage has none

@@ -51,6 +51,11 @@ def inert(text: str | None) -> str:
     return no_math(escape(text))
 
 
+def held_back(flags: list[str] | None) -> str:
+    """Why an insight is never picked for a brief ("sponsor read", "intro", ...), or "" when it may be."""
+    return ", ".join(flags or [])
+
+
 # -- messages --------------------------------------------------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ from ..store import Store, sql_in
 from .day_counts import day_counts
 from .speakers import speakers_at
 
-INSIGHT_COLUMNS = ["insight_id", "episode_id", "feed_id", "published", "text", "score", "start_s", "end_s"]
+INSIGHT_COLUMNS = ["insight_id", "episode_id", "feed_id", "published", "text", "score", "start_s", "end_s", "flags"]
 MAP_POINTS = 5000  # the map draws at most this many points, an even sample of each topic
 TREND_FREQS = {"D": "day", "W": "week", "M": "month"}
 DAILY_UP_TO_DAYS = 42
