@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from itertools import pairwise
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
@@ -111,6 +112,60 @@ def test_a_caption_speaker_change_starts_a_turn_of_its_own() -> None:
     assert [(s.turn, s.text) for s in sentences] == [(0, "The storm hit the coast."),
                                                      (1, "Aid is coming, officials say.")]
 
+
+def test_youtube_roll_up_captions_are_read_once() -> None:
+    """YouTube's automatic captions: a cue opens on a line of one space, then repeats the line before above the new
+    words (stamped inline), with a 10 ms cue between that holds the finished line alone."""
+    vtt = (
+        "WEBVTT\nKind: captions\nLanguage: en\n\n"
+        "00:00:00.719 --> 00:00:03.429 align:start position:0%\n \n"
+        "the<00:00:01.040><c> cyclone</c><00:00:01.360><c> hit</c><00:00:01.599><c> mozambique</c>\n\n"
+        "00:00:03.429 --> 00:00:03.439 align:start position:0%\nthe cyclone hit mozambique\n \n\n"
+        "00:00:03.439 --> 00:00:06.030 align:start position:0%\nthe cyclone hit mozambique\n"
+        "two<00:00:03.600><c> weeks</c><00:00:04.160><c> ago</c>\n\n"
+        "00:00:06.030 --> 00:00:06.040 align:start position:0%\ntwo weeks ago\n \n\n"
+        "00:00:06.040 --> 00:00:08.000 align:start position:0%\ntwo weeks ago\n"
+        "and<00:00:06.300><c> aid</c><00:00:06.900><c> is</c><00:00:07.200><c> slow</c>\n"
+    )
+    t = parse_transcript(vtt, fmt="vtt")
+    assert [(s.start_s, s.end_s, s.text) for s in t.segments] == [
+        (0.719, 3.429, "the cyclone hit mozambique"), (3.439, 6.03, "two weeks ago"), (6.04, 8.0, "and aid is slow")]
+
+
+def test_broadcast_roll_up_keeps_its_speaker_changes() -> None:
+    srt = (
+        "1\n00:00:01,000 --> 00:00:03,000\n>> GOOD EVENING.\n\n"
+        "2\n00:00:03,000 --> 00:00:05,000\n>> GOOD EVENING.\nTHE STORM HIT THE COAST.\n\n"
+        "3\n00:00:05,000 --> 00:00:07,000\nTHE STORM HIT THE COAST.\n>> JANE DOE: IT WAS A LONG NIGHT.\n\n"
+        "4\n00:00:07,000 --> 00:00:09,000\n>> JANE DOE: IT WAS A LONG NIGHT.\nAID IS COMING.\n"
+    )
+    t = parse_transcript(srt, fmt="srt")
+    assert [(s.speaker, s.text) for s in t.segments] == [
+        (None, ">> GOOD EVENING."), (None, "THE STORM HIT THE COAST."), ("JANE DOE", "IT WAS A LONG NIGHT."),
+        ("JANE DOE", "AID IS COMING.")]
+
+
+def test_a_line_said_twice_across_cues_is_speech_where_captions_do_not_roll_up() -> None:
+    srt = (
+        "1\n00:00:01,000 --> 00:00:03,000\nIs it ready?\nYeah.\n\n"
+        "2\n00:00:03,000 --> 00:00:05,000\nYeah.\nWe ship tonight.\n\n"
+        "3\n00:00:05,000 --> 00:00:07,000\nThe tests pass.\n\n"
+        "4\n00:00:07,000 --> 00:00:09,000\nThe build is green.\n"
+    )
+    assert [s.text for s in parse_transcript(srt, fmt="srt").segments] == [
+        "Is it ready? Yeah.", "Yeah. We ship tonight.", "The tests pass.", "The build is green."]
+
+
+def test_a_real_transcript_rolled_up_reads_as_it_was_said() -> None:
+    """The Buzzsprout captions rewritten as two-line roll-up cues (each cue the line before and the next seven words)
+    parse to the same words in the same order."""
+    words = " ".join(s.text for s in parse_transcript(SRT.read_bytes(), filename=SRT.name).segments).split()
+    lines = [" ".join(words[n:n + 7]) for n in range(0, len(words), 7)]
+    shown = [[line] for line in lines[:1]] + [list(pair) for pair in pairwise(lines)]  # the first cue has no line before
+    cues = [f"{n + 1}\n00:{n // 60:02d}:{n % 60:02d},000 --> 00:{n // 60:02d}:{n % 60:02d},900\n" + "\n".join(cue)
+            for n, cue in enumerate(shown)]
+    rolled = parse_transcript("\n\n".join(cues), fmt="srt")
+    assert " ".join(s.text for s in rolled.segments).split() == words
 
 def test_json_word_segments_merge_into_sentences_per_speaker() -> None:
     t = parse_transcript(JSON.read_bytes(), content_type="application/json; charset=utf-8")

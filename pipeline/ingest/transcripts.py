@@ -57,6 +57,9 @@ _NOT_SPEAKER = re.compile(
 )
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?%])")
 _ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]?$")
+# YouTube's captions open a cue's text on a line of one space; in WebVTT that line is text, not the blank line ending it
+_PADDED_CUE = re.compile(r"(-->[^\n]*)\n[ \t]+(?=\n[^\s])")
+ROLL_UP_SHARE = 0.3  # of the cues with text: captions where this many repeat the line before them roll up
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
@@ -171,10 +174,30 @@ def _seconds(stamp: str, where: str) -> float:
 
 def _parse_cues(text: str, fmt: str) -> tuple[list[Segment], str | None]:
     """Parse WebVTT or SRT: blank-line separated blocks of an optional id, a timing line and text."""
-    text = re.sub(r"[ \t]+\n", "\n", text)  # whitespace-only lines still separate blocks
-    language = None
+    cues, language = _cue_blocks(text, fmt)
     segments: list[Segment] = []
     speaker: str | None = None
+    for start, end, lines in _unrolled(cues):
+        voice = _VOICE.search(" ".join(lines))
+        if voice:
+            speaker = _clean(voice.group(1))
+        for part, a, b in _caption_turns(lines, start, end):
+            if not voice:
+                turn = part.startswith(CAPTION_TURN)
+                prefixed, text = _split_speaker(part.removeprefix(CAPTION_TURN).lstrip() if turn else part)
+                speaker = prefixed or (None if turn else speaker)
+                part = f"{CAPTION_TURN} {text}" if turn and not prefixed else text  # the marker keeps the turn
+            if part:
+                segments.append(Segment(start_s=a, end_s=b, text=part, speaker=speaker))
+    return segments, language
+
+
+def _cue_blocks(text: str, fmt: str) -> tuple[list[tuple[float, float, list[str]]], str | None]:
+    """Every cue of a WebVTT or SRT text as (start, end, its text lines as written), and the WebVTT language."""
+    text = _PADDED_CUE.sub(r"\1", text)
+    text = re.sub(r"[ \t]+\n", "\n", text)  # whitespace-only lines still separate blocks
+    language = None
+    cues: list[tuple[float, float, list[str]]] = []
     line_no = 1
     for block in text.split("\n\n"):
         lines = block.strip("\n").split("\n")
@@ -202,19 +225,31 @@ def _parse_cues(text: str, fmt: str) -> tuple[list[Segment], str | None]:
         start, end = _seconds(match.group(1), where), _seconds(match.group(2), where)
         if end < start:
             raise _Malformed(f"the cue {where} ends ({match.group(2)}) before it starts ({match.group(1)})")
-        raw = " ".join(lines[timing_at + 1 :])
-        voice = _VOICE.search(raw)
-        if voice:
-            speaker = _clean(voice.group(1))
-        for part, a, b in _caption_turns(lines[timing_at + 1 :], start, end):
-            if not voice:
-                turn = part.startswith(CAPTION_TURN)
-                prefixed, text = _split_speaker(part.removeprefix(CAPTION_TURN).lstrip() if turn else part)
-                speaker = prefixed or (None if turn else speaker)
-                part = f"{CAPTION_TURN} {text}" if turn and not prefixed else text  # the marker keeps the turn
-            if part:
-                segments.append(Segment(start_s=a, end_s=b, text=part, speaker=speaker))
-    return segments, language
+        cues.append((start, end, lines[timing_at + 1 :]))
+    return cues, language
+
+
+def _unrolled(cues: list[tuple[float, float, list[str]]]) -> list[tuple[float, float, list[str]]]:
+    """The cues, each without the lines it repeats from the cue before, when the captions roll up.
+
+    Roll-up captions (YouTube's automatic ones, broadcast TV's) show the previous line again above the new words,
+    often with a 10 ms cue between that holds the finished line alone, so read cue by cue every line would be read
+    two or three times. A transcript where fewer than ROLL_UP_SHARE of the cues repeat so is taken as written: there
+    a cue that opens on the line the last one ended on ("Yeah." twice) is speech.
+    """
+    kept = [[(line, text) for line in lines if (text := _clean(line))] for _, _, lines in cues]
+    written = [[line for line, _ in cue] for cue in kept]
+    cleaned = [[text for _, text in cue] for cue in kept]
+    repeats = [_repeated(before, after) for before, after in zip([[], *cleaned], cleaned, strict=False)]
+    if sum(n > 0 for n in repeats) < ROLL_UP_SHARE * sum(map(bool, cleaned)):
+        return cues
+    return [(start, end, lines[n:]) for (start, end, _), lines, n in zip(cues, written, repeats, strict=True)
+            if lines[n:]]
+
+
+def _repeated(before: list[str], after: list[str]) -> int:
+    """How many of a cue's first lines (`after`, cleaned) repeat the last lines of the cue before it (`before`)."""
+    return next((n for n in range(min(len(before), len(after)), 0, -1) if after[:n] == before[-n:]), 0)
 
 
 def _caption_turns(lines: list[str], start: float, end: float) -> list[tuple[str, float, float]]:
