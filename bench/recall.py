@@ -1,15 +1,16 @@
 """Recall@10 of reference insights on the team-labelled episodes in bench/labelled/, by the shared insight scorer.
 
-Usage: python bench/recall.py [-v] [--dev] [--asr speakerless|lower|unpunctuated] [--roll-up]
+Usage: python bench/recall.py [-v] [--dev] [--asr speakerless|lower|unpunctuated|capitals] [--roll-up]
                               [--scorer ../shared/tools/insight_recall.py]
 The scorer (`insight_recall.py`, outside this repository) runs `python -m pipeline extract --json --title` on each
 episode and matches its top ten against the references; its last line is JSON: recall, found, total, negatives,
 bad_length. The episodes are a second, larger yardstick beside the editor's six dev episodes: a change that helps
 there but not here is fitted to those six. `--dev` scores the editor's six instead. `--asr` scores copies written the
 way speech recognition writes them: no speaker names, cues cut every CUE_SECONDS across sentences, and with `lower` in
-lower case, with `unpunctuated` lower case without punctuation. `--roll-up` writes those copies as YouTube writes its
-automatic captions: a line of a few words at a time, each cue repeating the line before it (roll-up), the new words
-stamped inline, with a 10 ms cue between that shows the finished line alone.
+lower case, with `unpunctuated` lower case without punctuation, with `capitals` in capitals (as broadcast captions).
+`--roll-up` writes those copies as YouTube writes its automatic captions: a line of a few words at a time, each cue
+repeating the line before it (roll-up), the new words stamped inline, with a 10 ms cue between that shows the finished
+line alone.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from pipeline.ingest.transcripts import parse_transcript  # noqa: E402
 LABELLED = ROOT / "bench" / "labelled"
 CUE_SECONDS = 8.0
 ROLL_UP_WORDS = 7  # words in a line of roll-up captions (YouTube's run 5-8)
-ASR_STYLES = ("speakerless", "lower", "unpunctuated")
+ASR_STYLES = ("speakerless", "lower", "unpunctuated", "capitals")
 PUNCTUATION = re.compile(r"[.,!?;:\"“”]")
 
 
@@ -58,7 +59,7 @@ def asr_copy(source: Path, style: str, folder: Path, scorer: ModuleType, *, roll
         parts = segment.text.split()
         words += [(segment.start_s + (segment.end_s - segment.start_s) * n / len(parts), w) for n, w in enumerate(parts)]
     text = " ".join(w for _, w in words)
-    text = text if style == "speakerless" else text.lower()
+    text = {"speakerless": text, "capitals": text.upper()}.get(style, text.lower())
     text = PUNCTUATION.sub("", text) if style == "unpunctuated" else text
     words = [(t, w) for (t, _), w in zip(words, text.split(" "), strict=True) if w]
     cues = _roll_up_cues(words, scorer) if roll_up else _cues(words, scorer)
