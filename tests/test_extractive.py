@@ -170,6 +170,20 @@ def test_a_lower_cased_asr_transcript_reads_as_the_cased_one():
     assert any(re.search(r"\bI\b", i.text) for i in insights) and not any(re.search(r"\bi\b", i.text) for i in insights)
 
 
+def test_captions_in_capitals_read_as_the_lower_cased_ones():
+    """Broadcast captions shout: read as written, every word is a name and every "THE" a misheard fragment, so the
+    Buzzsprout captions in capitals gave no insight at all (three passages held back as garbled)."""
+    transcript = _transcript(BUZZSPROUT)
+    shouted = parse_transcript((ROOT / BUZZSPROUT).read_text().upper(), fmt="srt")
+    lowered = replace(transcript, segments=[replace(s, text=s.text.lower()) for s in transcript.segments])
+
+    insights = extract_extractive(shouted, settings=DEFAULT)
+
+    assert {s.speaker for s in shouted.segments} == {"Travis", "Sarah", "Gilon"}
+    assert [(i.text, i.flags) for i in insights] == [(i.text, i.flags) for i in extract_extractive(lowered,
+                                                                                                   settings=DEFAULT)]
+    assert len([i for i in insights if not i.flags]) >= 5 and not any(i.text.isupper() for i in insights)
+
 def test_empty_transcript_gives_no_insights():
     assert extract_extractive(Transcript([], "publisher", "vtt"), settings=DEFAULT) == []
 

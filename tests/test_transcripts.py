@@ -113,6 +113,14 @@ def test_a_caption_speaker_change_starts_a_turn_of_its_own() -> None:
                                                      (1, "Aid is coming, officials say.")]
 
 
+def test_captions_in_capitals_are_read_in_lower_case_and_acronyms_elsewhere_stay() -> None:
+    shouted = parse_transcript(SRT.read_text().upper(), fmt="srt")
+    assert shouted.segments[0].text == "when you first get started in podcasting, it's"
+    assert {s.speaker for s in shouted.segments} == {"Travis", "Sarah", "Gilon"}
+    cased = "1\n00:00:01,000 --> 00:00:09,000\nNASA, ESA and JAXA fly the JWST, the ISS and an SLS; " + "GPU " * 20 + "\n"
+    assert parse_transcript(cased, fmt="srt").segments[0].text.startswith("NASA, ESA and JAXA")
+
+
 def test_youtube_roll_up_captions_are_read_once() -> None:
     """YouTube's automatic captions: a cue opens on a line of one space, then repeats the line before above the new
     words (stamped inline), with a 10 ms cue between that holds the finished line alone."""

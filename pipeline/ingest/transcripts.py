@@ -8,6 +8,7 @@ import json
 import logging
 import math
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
@@ -60,6 +61,9 @@ _ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]?$")
 # YouTube's captions open a cue's text on a line of one space; in WebVTT that line is text, not the blank line ending it
 _PADDED_CUE = re.compile(r"(-->[^\n]*)\n[ \t]+(?=\n[^\s])")
 ROLL_UP_SHARE = 0.3  # of the cues with text: captions where this many repeat the line before them roll up
+_LETTERS = re.compile(r"[^\W\d_]{2,}")  # words of two or more letters
+SHOUTED_SHARE = 0.95  # of those words, in capitals only: a transcript in capitals (broadcast captions), not acronyms
+MIN_SHOUTED_WORDS = 20
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
@@ -106,7 +110,18 @@ def parse_transcript(
     if not segments:
         raise TranscriptError(f"{label} has no {FORMAT_NAMES[chosen]} segments with text. {NEXT_STEP}")
     log.debug("parsed %s as %s: %d segments", label, chosen, len(segments))
-    return Transcript(segments=segments, source="publisher", format=chosen, language=language)
+    return Transcript(segments=_unshouted(segments), source="publisher", format=chosen, language=language)
+
+
+def _unshouted(segments: list[Segment]) -> list[Segment]:
+    """Captions in capitals only (broadcast TV's) in lower case, as lower-casing recognisers write them: in capitals
+    every word reads as a name and every "THE" as a misheard fragment. Speaker names in capitals get them only at the
+    start of each word ("JANE DOE" reads "Jane Doe"). Other transcripts are returned as they are."""
+    words = [w for s in segments for w in _LETTERS.findall(s.text)]
+    if len(words) < MIN_SHOUTED_WORDS or sum(w.isupper() for w in words) < SHOUTED_SHARE * len(words):
+        return segments
+    return [replace(s, text=s.text.lower(), speaker=s.speaker.title() if s.speaker and s.speaker.isupper() else s.speaker)
+            for s in segments]
 
 
 class _Malformed(ValueError):
