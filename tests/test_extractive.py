@@ -284,6 +284,7 @@ def test_abbreviations_do_not_end_sentences():
         ('We asked them "Software development makes me,"', 'We asked them "Software development makes me".'),
         ('We\'ll do an all-caps "MORE METROID VIBES!"', 'We\'ll do an all-caps "MORE METROID VIBES!".'),  # JS Party 200
         ('The software engineering "squeeze"', 'The software engineering "squeeze".'),  # a headline: Changelog News 150
+        ("♪ This is the news ♪ The city lost power for a week. ♪ Dum", "The city lost power for a week."),  # captions' music
     ],
 )
 def test_disfluencies_are_removed_without_changing_the_meaning(raw, clean):

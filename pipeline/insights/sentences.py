@@ -31,9 +31,9 @@ _LOWER_I = re.compile(r"\bi(?=['’](?:m|ve|d|ll)\b|\s|[,!?]|\.(?![a-z])|$)")  #
 _ENDED = re.compile(r"[.!?…][\"'”’)\]]*$")
 _MARKER = re.compile(r"\s*\\?[\[(](?:laugh\w*|crosstalk|inaudible|unintelligible[^\])]*|music|applause|silence|"
                      r"pause|sighs?|coughs?|chuckles?)\\?[\])]|\s*\\?\[(?-i:[a-z])[^\]]{0,40}\\?\](?!\()|"
-                     r"\s*\\?\[\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?\\?\]", re.I)
-# the last two: any lower-case "[stage direction]" of a publisher transcript that is not a Markdown link, and an
-# inline "[00:15:59.22]" time stamp
+                     r"\s*\\?\[\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?\\?\]|\s*♪[^♪]*(?:♪|$)", re.I)
+# the last three: any lower-case "[stage direction]" of a publisher transcript that is not a Markdown link, an
+# inline "[00:15:59.22]" time stamp, and music with the words sung to it ("♪ theme tune ♪")
 _FILLER = re.compile(rf",?\s*\b{FILLER_WORDS}\b(?![\w'’-])\s*,?")
 _PARENTHETICAL = re.compile(r"(?:^|[,;]\s*)(?:you know|i mean|like|sort of|kind of)\s*(?:[,—]\s*|--\s*|(?=[.!?]|$))",
                             re.I)
