@@ -140,26 +140,23 @@ def test_youtube_roll_up_captions_are_read_once() -> None:
         (0.719, 3.429, "the cyclone hit mozambique"), (3.439, 6.03, "two weeks ago"), (6.04, 8.0, "and aid is slow")]
 
 
+def _srt(*cues: str) -> str:
+    """SRT of these cue texts, two seconds each from the first second."""
+    return "\n".join(f"{n}\n00:00:{2 * n - 1:02d},000 --> 00:00:{2 * n + 1:02d},000\n{text}\n"
+                     for n, text in enumerate(cues, start=1))
+
+
 def test_broadcast_roll_up_keeps_its_speaker_changes() -> None:
-    srt = (
-        "1\n00:00:01,000 --> 00:00:03,000\n>> GOOD EVENING.\n\n"
-        "2\n00:00:03,000 --> 00:00:05,000\n>> GOOD EVENING.\nTHE STORM HIT THE COAST.\n\n"
-        "3\n00:00:05,000 --> 00:00:07,000\nTHE STORM HIT THE COAST.\n>> JANE DOE: IT WAS A LONG NIGHT.\n\n"
-        "4\n00:00:07,000 --> 00:00:09,000\n>> JANE DOE: IT WAS A LONG NIGHT.\nAID IS COMING.\n"
-    )
+    srt = _srt(">> Good evening.", ">> Good evening.\nThe storm hit the coast.",
+               "The storm hit the coast.\n>> JANE DOE: It was a long night.", ">> JANE DOE: It was a long night.\nAid is coming.")
     t = parse_transcript(srt, fmt="srt")
-    assert [(s.speaker, s.text) for s in t.segments] == [
-        (None, ">> GOOD EVENING."), (None, "THE STORM HIT THE COAST."), ("JANE DOE", "IT WAS A LONG NIGHT."),
-        ("JANE DOE", "AID IS COMING.")]
+    assert [(s.start_s, s.speaker, s.text) for s in t.segments] == [
+        (1.0, None, ">> Good evening."), (3.0, None, "The storm hit the coast."), (5.0, "JANE DOE", "It was a long night."),
+        (7.0, "JANE DOE", "Aid is coming.")]
 
 
 def test_a_line_said_twice_across_cues_is_speech_where_captions_do_not_roll_up() -> None:
-    srt = (
-        "1\n00:00:01,000 --> 00:00:03,000\nIs it ready?\nYeah.\n\n"
-        "2\n00:00:03,000 --> 00:00:05,000\nYeah.\nWe ship tonight.\n\n"
-        "3\n00:00:05,000 --> 00:00:07,000\nThe tests pass.\n\n"
-        "4\n00:00:07,000 --> 00:00:09,000\nThe build is green.\n"
-    )
+    srt = _srt("Is it ready?\nYeah.", "Yeah.\nWe ship tonight.", "The tests pass.", "The build is green.")
     assert [s.text for s in parse_transcript(srt, fmt="srt").segments] == [
         "Is it ready? Yeah.", "Yeah. We ship tonight.", "The tests pass.", "The build is green."]
 
