@@ -318,3 +318,8 @@ def test_sample_feeds_point_at_bundled_files() -> None:
     offered = buzzsprout.items[0].transcripts
     assert [t.type for t in offered] == ["text/html", "application/srt"]
     assert pick_transcript(offered)[0].url == "file:///x/transcripts/buzzsprout-10-things.srt"
+
+
+def test_a_line_of_spaces_separates_srt_cues_even_after_a_cue_with_no_text() -> None:
+    srt = "1\n00:00:01,000 --> 00:00:02,000\n \n2\n00:00:03,000 --> 00:00:04,000\nThe storm hit the coast.\n"
+    assert [(s.start_s, s.text) for s in parse_transcript(srt, fmt="srt").segments] == [(3.0, "The storm hit the coast.")]

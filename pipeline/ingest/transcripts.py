@@ -58,7 +58,8 @@ _NOT_SPEAKER = re.compile(
 )
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?%])")
 _ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]?$")
-# YouTube's captions open a cue's text on a line of one space; in WebVTT that line is text, not the blank line ending it
+# YouTube's captions open a cue's text on a line of one space: in WebVTT that line is text, not the blank line ending it
+# (in SRT, where files use such lines as blank ones, it stays one)
 _PADDED_CUE = re.compile(r"(-->[^\n]*)\n[ \t]+(?=\n[^\s])")
 ROLL_UP_SHARE = 0.3  # of the cues with text: captions where this many repeat the line before them roll up
 _LETTERS = re.compile(r"[^\W\d_]{2,}")  # words of two or more letters
@@ -209,8 +210,9 @@ def _parse_cues(text: str, fmt: str) -> tuple[list[Segment], str | None]:
 
 def _cue_blocks(text: str, fmt: str) -> tuple[list[tuple[float, float, list[str]]], str | None]:
     """Every cue of a WebVTT or SRT text as (start, end, its text lines as written), and the WebVTT language."""
-    text = _PADDED_CUE.sub(r"\1", text)
-    text = re.sub(r"[ \t]+\n", "\n", text)  # whitespace-only lines still separate blocks
+    if fmt == "vtt":
+        text = _PADDED_CUE.sub(r"\1", text)
+    text = re.sub(r"[ \t]+\n", "\n", text)  # other whitespace-only lines still separate blocks (sloppy SRT)
     language = None
     cues: list[tuple[float, float, list[str]]] = []
     line_no = 1
