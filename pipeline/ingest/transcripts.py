@@ -190,11 +190,12 @@ def _seconds(stamp: str, where: str) -> float:
 
 def _parse_cues(text: str, fmt: str) -> tuple[list[Segment], str | None]:
     """Parse WebVTT or SRT: blank-line separated blocks of an optional id, a timing line and text."""
-    cues, language = _cue_blocks(text, fmt)
+    blocks, language = _cue_blocks(text, fmt)
+    voices = [_VOICE.search(" ".join(lines)) for _, _, lines in blocks]
+    cues = [(start, end, [clean for line in lines if (clean := _clean(line))]) for start, end, lines in blocks]
     segments: list[Segment] = []
     speaker: str | None = None
-    for start, end, lines in _unrolled(cues):
-        voice = _VOICE.search(" ".join(lines))
+    for (start, end, lines), voice in zip(_unrolled(cues), voices, strict=True):
         if voice:
             speaker = _clean(voice.group(1))
         for part, a, b in _caption_turns(lines, start, end):
@@ -247,21 +248,18 @@ def _cue_blocks(text: str, fmt: str) -> tuple[list[tuple[float, float, list[str]
 
 
 def _unrolled(cues: list[tuple[float, float, list[str]]]) -> list[tuple[float, float, list[str]]]:
-    """The cues, each without the lines it repeats from the cue before, when the captions roll up.
+    """The cues (their lines cleaned), each without the lines it repeats from the cue before when the captions roll
+    up; a cue that only repeats is left with no line.
 
     Roll-up captions (YouTube's automatic ones, broadcast TV's) show the previous line again above the new words,
     often with a 10 ms cue between that holds the finished line alone, so read cue by cue every line would be read
     two or three times. A transcript where fewer than ROLL_UP_SHARE of the cues repeat so is taken as written: there
     a cue that opens on the line the last one ended on ("Yeah." twice) is speech.
     """
-    kept = [[(line, text) for line in lines if (text := _clean(line))] for _, _, lines in cues]
-    written = [[line for line, _ in cue] for cue in kept]
-    cleaned = [[text for _, text in cue] for cue in kept]
-    repeats = [_repeated(before, after) for before, after in zip([[], *cleaned], cleaned, strict=False)]
-    if sum(n > 0 for n in repeats) < ROLL_UP_SHARE * sum(map(bool, cleaned)):
+    repeats = [_repeated(before[2], after[2]) for before, after in zip([(0.0, 0.0, []), *cues], cues, strict=False)]
+    if sum(n > 0 for n in repeats) < ROLL_UP_SHARE * sum(bool(lines) for _, _, lines in cues):
         return cues
-    return [(start, end, lines[n:]) for (start, end, _), lines, n in zip(cues, written, repeats, strict=True)
-            if lines[n:]]
+    return [(start, end, lines[n:]) for (start, end, lines), n in zip(cues, repeats, strict=True)]
 
 
 def _repeated(before: list[str], after: list[str]) -> int:
@@ -270,10 +268,10 @@ def _repeated(before: list[str], after: list[str]) -> int:
 
 
 def _caption_turns(lines: list[str], start: float, end: float) -> list[tuple[str, float, float]]:
-    """A cue's text, cut where a line opens on broadcast captions' ">>" (a new speaker; not a ">>" inside a line, as in
-    "x >> 2"), each part cleaned and with its share of the cue's time."""
+    """A cue's cleaned lines, cut where a line opens on broadcast captions' ">>" (a new speaker; not a ">>" inside a
+    line, as in "x >> 2"), each part with its share of the cue's time."""
     groups: list[list[str]] = []
-    for line in filter(None, map(_clean, lines)):
+    for line in lines:
         if not groups or line.startswith(CAPTION_TURN):
             groups.append([])
         groups[-1].append(line)
