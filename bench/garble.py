@@ -28,7 +28,6 @@ SAMPLES = ROOT / "data" / "samples" / "transcripts"
 HUMAN = ["changelog-news-180.vtt", "founders-talk-97.vtt", "go-time-339.vtt", "practical-ai-101.vtt", "ship-it-135.vtt",
          "buzzsprout-10-things.srt"]
 ASR_TEXT = "today-in-focus-cyclone-idai.json"
-ASR_CONFIDENCE = ROOT / "tests" / "fixtures" / "transcripts" / "today_in_focus_asr_confidence.json"
 MIN_WORDS = 14
 
 
@@ -50,9 +49,9 @@ def main() -> None:
     print("Worst ASR passages by text score:", file=sys.stderr)
     for score, text in sorted(asr, reverse=True)[:5]:
         print(f"  {score:.3f} {text[:100]}", file=sys.stderr)
-    segments = json.loads(ASR_CONFIDENCE.read_text())["segments"]
-    median = statistics.median(s["confidence"] for s in segments)
-    ratios = sorted(((1 - s["confidence"]) / (1 - median), s["text"]) for s in segments)[::-1]
+    segments = parse_transcript((SAMPLES / ASR_TEXT).read_bytes(), filename=ASR_TEXT).segments  # Amazon's JSON
+    median = statistics.median(s.confidence for s in segments)
+    ratios = sorted(((1 - s.confidence) / (1 - median), s.text) for s in segments)[::-1]
     print("ASR segments by error rate over the episode's median:", file=sys.stderr)
     for ratio, text in ratios[:10]:
         print(f"  {ratio:.2f} {text[:100]}", file=sys.stderr)

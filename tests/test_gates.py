@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -23,17 +23,10 @@ from pipeline.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "data" / "samples" / "transcripts"
-ASR = Path(__file__).parent / "fixtures" / "transcripts" / "today_in_focus_asr_confidence.json"
+ASR = "today-in-focus-cyclone-idai.json"  # Amazon Transcribe's own JSON, with each word's confidence
 DEFAULT = Settings()
 HUMAN_EDITED = ["changelog-news-180.vtt", "founders-talk-97.vtt", "go-time-339.vtt", "practical-ai-101.vtt",
                 "ship-it-135.vtt", "buzzsprout-10-things.srt"]
-
-
-@dataclass(frozen=True)
-class ScoredSegment(Segment):
-    """A segment as an ASR that reports confidence gives it (the `confidence` attribute is all the gates read)."""
-
-    confidence: float | None = None
 
 
 def _transcript(name: str) -> Transcript:
@@ -137,9 +130,10 @@ def test_a_real_sponsor_read_is_flagged_with_its_reason_and_never_picked():
 
 
 def _asr_transcript(with_confidence: bool = True) -> Transcript:
-    rows = json.loads(ASR.read_text())["segments"]
-    return Transcript([ScoredSegment(r["start_s"], r["end_s"], r["text"], r["speaker"],
-                                     r["confidence"] if with_confidence else None) for r in rows], "asr", "amazon")
+    transcript = _transcript(ASR)
+    assert all(s.confidence is not None for s in transcript.segments)
+    return transcript if with_confidence else replace(
+        transcript, segments=[replace(s, confidence=None) for s in transcript.segments])
 
 
 def test_garbled_speech_recognition_is_flagged_when_the_asr_was_unsure():

@@ -1,7 +1,7 @@
 """Build the bundled offline demo in data/samples/ from the real data in the shared data folder.
 
-Converts the Changelog Markdown transcripts to WebVTT, the Guardian Amazon Transcribe JSON to a
-Podcast-Index JSON transcript, copies the Buzzsprout transcripts and two audio clips, and writes
+Converts the Changelog Markdown transcripts to WebVTT, copies the Guardian Amazon Transcribe JSON (without its
+indentation), the Buzzsprout transcripts and two audio clips, and writes
 the sample feeds, opml.xml and feeds.txt. The outputs are committed; rerun only to rebuild them.
 
 Example: .venv/bin/python data/samples/build_samples.py ../shared/data
@@ -140,36 +140,6 @@ def markdown_to_vtt(markdown: str, *, span: tuple[float, float] | None = None, n
 def _voice(speaker: str | None, sentences: list[str]) -> str:
     text = escape(" ".join(sentences))
     return f"<v {escape(speaker)}>{text}" if speaker else text
-
-
-def amazon_to_podcast_index(doc: dict) -> dict:
-    """Amazon Transcribe JSON (words, punctuation, speaker labels) to Podcast-Index JSON, one segment per sentence."""
-    results = doc["results"]
-    speaker_at = {
-        item["start_time"]: item["speaker_label"]
-        for seg in results["speaker_labels"]["segments"]
-        for item in seg["items"]
-    }
-    names: dict[str, str] = {}
-    segments: list[dict] = []
-    open_segment = False
-    for item in results["items"]:
-        word = item["alternatives"][0]["content"]
-        if item["type"] == "punctuation":
-            if segments:
-                segments[-1]["body"] += word
-                open_segment = word not in ".?!"
-            continue
-        label = speaker_at.get(item["start_time"]) or (segments[-1]["speaker"] if segments else "spk_0")
-        speaker = names.setdefault(label, f"Speaker {len(names) + 1}") if label.startswith("spk") else label
-        start, end = float(item["start_time"]), float(item["end_time"])
-        if open_segment and segments[-1]["speaker"] == speaker:
-            segments[-1]["body"] += f" {word}"
-            segments[-1]["endTime"] = end
-        else:
-            segments.append({"speaker": speaker, "startTime": start, "endTime": end, "body": word})
-        open_segment = True
-    return {"version": "1.0.0", "segments": segments}
 
 
 CHANGELOG = {"author": "Changelog Media", "category": "Technology", "language": "en-us"}
@@ -321,8 +291,8 @@ def build(shared: Path, out: Path = HERE) -> None:
     for suffix in ("srt", "html"):
         shutil.copyfile(source / f"pc20ns_buzzsprout_10things.{suffix}", transcripts / f"buzzsprout-10-things.{suffix}")
     amazon = json.loads((source / "asr_vendor_json" / "guardian_today_in_focus_cyclone_idai_amazon_transcribe.json")
-                        .read_text(encoding="utf-8"))
-    (transcripts / "today-in-focus-cyclone-idai.json").write_text(json.dumps(amazon_to_podcast_index(amazon), indent=1))
+                        .read_text(encoding="utf-8"))  # read as Amazon Transcribe wrote it, with its word confidences
+    (transcripts / "today-in-focus-cyclone-idai.json").write_text(json.dumps(amazon, separators=(",", ":")))
     for name in ("jfk.flac", "librispeech_2412-153948-0000.flac"):
         shutil.copyfile(shared / "audio" / name, audio / name)
     for show in SHOWS:

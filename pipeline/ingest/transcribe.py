@@ -24,6 +24,7 @@ from threadpoolctl import threadpool_limits
 from ..config import Settings, get_settings
 from ..errors import TranscriptionError
 from ..models import Segment, Transcript
+from .asr_json import whisper_confidence
 from .channels import is_bleed, speaker_channels
 from .speech_context import SpeechContext, hotwords, language_code
 from .whisper_models import load_model
@@ -31,7 +32,6 @@ from .whisper_models import load_model
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16_000
-COMPRESSION_LIMIT = 2.4  # faster-whisper's own repetition threshold: text that zips this well loops
 
 
 def transcribe(
@@ -128,12 +128,5 @@ def _segments(pieces: Iterable[Any], speaker: str | None, audio: np.ndarray, oth
             continue
         words = [float(w.probability) for w in piece.words or []] or [math.exp(min(piece.avg_logprob, 0.0))]
         yield Segment(round(float(piece.start), 2), round(float(piece.end), 2), piece.text.strip(), speaker,
-                      confidence(words, piece.no_speech_prob, piece.compression_ratio))
+                      whisper_confidence(words, piece.no_speech_prob, piece.compression_ratio))
 
-
-def confidence(word_probabilities: list[float], no_speech_prob: float, compression_ratio: float) -> float:
-    """0-1 trust in a segment's words: their mean probability, discounted for likely non-speech and for loops."""
-    trust = sum(word_probabilities) / len(word_probabilities) * (1.0 - no_speech_prob)
-    if compression_ratio > COMPRESSION_LIMIT:
-        trust *= COMPRESSION_LIMIT / compression_ratio
-    return round(trust, 3)

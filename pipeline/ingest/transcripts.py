@@ -1,4 +1,4 @@
-"""Parse publisher transcripts (WebVTT, SRT, Podcast-Index JSON, Podcasting-2.0 HTML, plain text)."""
+"""Parse publisher transcripts (WebVTT, SRT, Podcast-Index or a recogniser's JSON, Podcasting-2.0 HTML, plain text)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 from ..errors import TranscriptError
 from ..models import CAPTION_TURN, Segment, Transcript, TranscriptLink
+from .asr_json import FORMATS as RECOGNISER_FORMATS
+from .asr_json import MAX_TIME_S, recogniser_pieces
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +35,12 @@ CONTENT_TYPES = {
     "text/plain": "text",
 }
 SUFFIXES = {".vtt": "vtt", ".webvtt": "vtt", ".srt": "srt", ".json": "json", ".html": "html", ".htm": "html", ".txt": "text"}
-FORMAT_NAMES = {"vtt": "WebVTT", "srt": "SRT", "json": "Podcast-Index JSON", "html": "HTML", "text": "plain text"}
+RECOGNISERS = ", ".join(name for name, *_ in RECOGNISER_FORMATS)
+FORMAT_NAMES = {"vtt": "WebVTT", "srt": "SRT", "json": "JSON transcript", "html": "HTML", "text": "plain text"}
 WORDS_PER_SECOND = 150 / 60  # typical speaking rate, used where a transcript has no times
 MAX_MERGED_WORDS = 60  # word-level JSON is merged into sentences, but never past this many words
 MAX_MERGE_GAP_S = 2.0  # a pause this long ends a merged segment
 MAX_CONTROL_RATIO = 0.01  # more control characters than this means binary junk
-MAX_TIME_S = 7 * 24 * 3600.0  # a time past a week into an episode is junk, not a transcript
 NEXT_STEP = "Use another transcript link, or transcribe the episode from its audio."
 
 _TIMING = re.compile(r"^\s*(\S+)\s*-->\s*(\S+)")
@@ -284,16 +286,26 @@ def _caption_turns(lines: list[str], start: float, end: float) -> list[tuple[str
 
 
 def _parse_json(text: str, fmt: str) -> tuple[list[Segment], str | None]:
-    """Parse Podcast-Index JSON and merge word-level segments of one speaker into sentences."""
+    """Parse Podcast-Index JSON or a recogniser's (`asr_json`), merging word-level segments of one speaker into sentences."""
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise _Malformed(f"invalid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from exc
     except RecursionError as exc:
         raise _Malformed("its JSON is nested too deeply to be a transcript") from exc
+    if isinstance(doc, dict):
+        try:
+            recognised = recogniser_pieces(doc)
+        except ValueError as exc:
+            raise _Malformed(str(exc)) from exc
+        if recognised is not None:
+            name, pieces, language = recognised
+            log.debug("reading %s JSON", name)
+            return _merge_words([replace(p, text=_clean(p.text)) for p in pieces if p.text.strip()]), language
     if not isinstance(doc, dict) or not isinstance(doc.get("segments"), list):
         found = ", ".join(sorted(doc)) if isinstance(doc, dict) else type(doc).__name__
-        raise _Malformed(f"expected an object with a 'segments' list, found {found}")
+        raise _Malformed(f"expected an object with a 'segments' list (or a recogniser's JSON: {RECOGNISERS}), "
+                         f"found {found}")
     pieces: list[Segment] = []
     for i, raw in enumerate(doc["segments"]):
         if not isinstance(raw, dict):
@@ -330,8 +342,11 @@ def _merge_words(pieces: list[Segment]) -> list[Segment]:
 
 
 def _join(pieces: list[Segment]) -> Segment:
+    """One segment of consecutive pieces; its confidence the mean of theirs (None when they carry none)."""
     text = _SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(p.text for p in pieces))
-    return Segment(pieces[0].start_s, max(p.end_s for p in pieces), text, pieces[0].speaker)
+    known = [p.confidence for p in pieces if p.confidence is not None]
+    return Segment(pieces[0].start_s, max(p.end_s for p in pieces), text, pieces[0].speaker,
+                   round(sum(known) / len(known), 4) if known else None)
 
 
 class _HTMLTranscript(HTMLParser):

@@ -20,7 +20,7 @@ from .embed import _tokenizer
 # words ("No people on bits of standing water, glass bits of us Best us off the roof") and score 0.04-0.09, which
 # is why ASR confidence, when segments carry it, decides most cases.
 GARBLED_ABOVE = 0.12
-# In the Amazon Transcribe "Today in Focus" transcript (tests/fixtures/transcripts/today_in_focus_asr_confidence.json)
+# In the Amazon Transcribe "Today in Focus" transcript (data/samples/transcripts/today-in-focus-cyclone-idai.json)
 # the segments a reader finds garbled have 2.8-3.1 times the episode's median error rate (1 - confidence); 9 of
 # its 54 segments reach 2.5.
 ERROR_RATIO = 2.5
