@@ -160,8 +160,11 @@ def test_explore_opens_an_insight_with_play_and_related(app_db: Path) -> None:
 
 def test_explore_shows_why_an_insight_is_held_back_from_briefs(app_db: Path) -> None:
     store = open_store(str(app_db))
-    flagged = next(r for r in store.rows("insights", columns=["insight_id", "flags"]) if r["flags"])  # the seeded sponsor reads
-    topic_id = store.topic_ids_of([flagged["insight_id"]])[flagged["insight_id"]]
+    held_back = [r for r in store.rows("insights", columns=["insight_id", "flags"]) if r["flags"]]  # sponsor reads, ...
+    topic_ids = store.topic_ids_of([r["insight_id"] for r in held_back])
+    assert set(topic_ids) == {r["insight_id"] for r in held_back}  # each in its topic, whenever it was ingested
+    flagged = held_back[0]
+    topic_id = topic_ids[flagged["insight_id"]]
     at = open_app("explore")
     row = [t["topic_id"] for t in topic_list(store)].index(topic_id)
     at.session_state["topic_table"] = {"selection": {"rows": [row], "columns": [], "cells": []}}

@@ -217,7 +217,7 @@ def _store_outcome(store: Store, outcome: EpisodeOutcome, settings: Settings, re
         rows = merge_copies(store, eid, outcome.insights)  # here, on the driver: it sees what this run stored so far
         store.delete("insights", sql_eq("episode_id", eid))
         store.upsert("insights", rows)
-        assign_topics(store, [r["insight_id"] for r in rows if not r["flags"]])
+        assign_topics(store, [r["insight_id"] for r in rows])  # held-back ones too: Explore shows them, and why
         store.update("episodes", eid, {"status": "extracted", **outcome.extracted, "error": None, "failed_stage": None,
                                        "attempts": 0, "updated_at": now_iso()})
         report.extracted += 1
