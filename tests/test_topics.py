@@ -275,6 +275,15 @@ def test_labels_come_from_at_most_label_members_of_each_topic_and_all_of_a_small
     assert sample.tolist() == sorted(set(sample.tolist()))
 
 
+def test_insights_held_back_from_briefs_name_a_topic_only_when_it_holds_nothing_else() -> None:
+    labels = np.array([0, 0, 0, 1, 1, 0])
+    held_back = np.array([True, False, False, True, True, True])  # a garbled passage, a sponsor read, ...
+
+    sample = _label_sample(labels, held_back)
+
+    assert sample.tolist() == [1, 2, 3, 4]
+
+
 def test_a_phrase_that_opens_on_an_action_names_a_topic_only_when_nothing_else_does() -> None:
     texts = ["We want to build framework builds that run on every platform.",  # Practical AI 101's words
              "You have to build framework builds of each library for the raw GL context.",
@@ -287,6 +296,21 @@ def test_a_phrase_that_opens_on_an_action_names_a_topic_only_when_nothing_else_d
                          np.zeros(2, dtype=int), 1)[0] == ["Launched Kubernetes"]  # the only phrase left
     names = ["Red Hat sells subscriptions to Enterprise Linux.", "Red Hat support contracts renew every year."]
     assert topic_phrases(names, np.zeros(2, dtype=int), 1)[0][0] == "Red Hat"  # ends like "launched", is no verb
+
+
+def test_a_phrase_that_ends_on_an_action_with_its_object_names_a_topic_only_when_nothing_else_does() -> None:
+    cyclone = ["Two weeks ago, Cyclone E. Di hit Mozambique, one of the poorest countries in the world. It caused "
+               "catastrophic damage, obliterating most of the city of bearer.",  # Today in Focus, as Amazon heard it
+               "Peter Bowman reached the city of bearer just days after Cyclone E Di hit the region."]
+    code = ["I don't think it's even good enough to replace a junior engineer. Because it can be told to write code "
+            "conforming to a spec, but it can't tell you if the spec is right.",  # Go Time 339
+            "AIs can write code conforming to a spec; the average engineers review it."]
+    phrases = topic_phrases(cyclone + code, np.array([0, 0, 1, 1]), 2)
+
+    assert phrases[0][0] != "Di hit" and "Di hit" in phrases[0]  # kept, behind what is discussed
+    assert phrases[1][0] != "Code conforming" and "Code conforming" in phrases[1]
+    assert topic_phrases(["Docker Hub is where images live.", "Docker Hub has 20 million monthly actives."],
+                         np.zeros(2, dtype=int), 1)[0][0] == "Docker Hub"  # followed by its verb: a noun
 
 
 def test_a_topic_whose_new_members_outnumber_its_earlier_ones_is_named_afresh() -> None:

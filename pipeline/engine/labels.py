@@ -54,6 +54,9 @@ VERB_BEFORE = frozenset({"to", "can", "can't", "cannot", "will", "won't", "would
                          "they", "i", "he", "she", "don't", "didn't", "let's"})
 NOUN_BEFORE = frozenset({"the", "a", "an", "this", "that", "these", "those", "our", "your", "their", "my", "his", "her",
                          "its", "of"})
+# Words right after a phrase that make its last word a verb with an object ("team produced a compiler", "writes them")
+OBJECT_AFTER = NOUN_BEFORE - {"of"} | {"it", "them", "him", "us", "me", "you"}
+WORD_AFTER = re.compile(r"\s+([\w']+)")  # the word right after a match, in the same clause
 MAX_STEM = 4  # "red", "seed", "king" end like an -ed or -ing form but are none ("Red Hat", "Seed round")
 WORD_BEFORE = re.compile(r"([\w']+)\s+$")  # the word right before a match (searched in a short slice ending there)
 CLAUSE_BREAK = re.compile(r"[,.;:!?()\[\]\"“”—–]|\s-\s")  # a phrase never spans these
@@ -180,7 +183,7 @@ def topic_phrases(texts: list[str], labels: np.ndarray, k: int, *, top: int = PH
         phrases = [str(vocab[cols[i]]) for i in order]
         joined = "\n".join(member_texts)
         action = {w: _used_as_verb(w, joined) for w in {p.split()[0] for p in phrases}}
-        named = sorted(phrases, key=lambda p: action[p.split()[0]])  # stable: the rest keep their order
+        named = sorted(phrases, key=lambda p: action[p.split()[0]] or _ends_on_verb(p, joined))  # stable
         out.append([_surface_form(p, member_texts) for p in named])
     return out
 
@@ -196,6 +199,27 @@ def _used_as_verb(first: str, text: str) -> bool:
     return as_verb > as_noun or (len(first) > MAX_STEM and first.endswith(("ing", "ed")) and as_noun == 0)
 
 
+def _ends_on_verb(phrase: str, text: str) -> bool:
+    """True when the members mostly follow a phrase with its last word's object: a determiner or pronoun ("the agent
+    team produced a compiler"), a name ("Cyclone Di hit Mozambique"), or "to" after an -ing or -ed form ("code
+    conforming to a spec"); such a phrase ends on an action, not on what is discussed."""
+    last = phrase.split()[-1]
+    verbal = len(last) > MAX_STEM and last.endswith(("ing", "ed"))
+    found = verb = 0
+    for match in _phrase_pattern(phrase).finditer(text):
+        found += 1
+        after = WORD_AFTER.match(text, match.end())
+        word = after.group(1) if after else ""
+        verb += (word.lower() in OBJECT_AFTER or (word[:1].isupper() and word != "I")
+                 or (verbal and word.lower() == "to"))
+    return verb * 2 > found
+
+
+def _phrase_pattern(phrase: str) -> re.Pattern[str]:
+    """The phrase's words, case-insensitive, with any non-word characters between them, as whole words."""
+    return re.compile(r"(?<!\w)" + r"\W+".join(re.escape(w) for w in phrase.split()) + r"(?!\w)", re.IGNORECASE)
+
+
 def _ctfidf(per_class: sparse.spmatrix, k: int) -> sparse.csr_matrix:
     """Class-based TF-IDF of per-class term counts (BERTopic's formula)."""
     per_class = sparse.csr_matrix(per_class, dtype=np.float64)
@@ -209,7 +233,7 @@ def _ctfidf(per_class: sparse.spmatrix, k: int) -> sparse.csr_matrix:
 
 def _surface_form(phrase: str, texts: list[str]) -> str:
     """The phrase as the texts write it most often ("Docker Hub", not "docker hub")."""
-    pattern = re.compile(r"(?<!\w)" + r"\W+".join(re.escape(w) for w in phrase.split()) + r"(?!\w)", re.IGNORECASE)
+    pattern = _phrase_pattern(phrase)
     forms = Counter(m.group(0) for text in texts for m in pattern.finditer(text))
     form = " ".join(forms.most_common(1)[0][0].split()) if forms else phrase
     return form[0].upper() + form[1:]

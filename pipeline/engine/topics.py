@@ -165,7 +165,7 @@ def _due(store: Store, state: dict, model: pa.Table) -> bool:
 
 
 def _recluster(store: Store, settings: Settings, started: float) -> TopicRun:
-    data = store.with_topics(store.arrow("insights", columns=["insight_id", "published", "text", "vector"]))
+    data = store.with_topics(store.arrow("insights", columns=["insight_id", "published", "text", "vector", "flags"]))
     n = data.num_rows
     if n < MIN_INSIGHTS:
         log.info("Only %d insights; topics need at least %d", n, MIN_INSIGHTS)
@@ -188,7 +188,7 @@ def _recluster(store: Store, settings: Settings, started: float) -> TopicRun:
     sizes = np.bincount(labels, minlength=k)
     topic_ids, kept, next_id = _match(centroids, sizes, previous, state.get("next_id", 1))
     texts = data.column("text")
-    sample = _label_sample(labels)
+    sample = _label_sample(labels, pc.fill_null(pc.list_value_length(data.column("flags")), 0).to_numpy() > 0)
     sampled = texts.take(sample).to_pylist()
     keywords, phrases = topic_labels(sampled, labels[sample], k)
     counts = overlap(was, labels, k, [p["topic_id"] for p in previous])
@@ -326,9 +326,15 @@ def _match(centroids: np.ndarray, sizes: np.ndarray, previous: list[dict], next_
     return [str(i) for i in ids], kept, next_id
 
 
-def _label_sample(labels: np.ndarray) -> np.ndarray:
-    """Positions, in order, of at most LABEL_MEMBERS members of each cluster, chosen at random (all of a small one)."""
-    order = np.random.default_rng(SEED).permutation(len(labels))
+def _label_sample(labels: np.ndarray, held_back: np.ndarray | None = None) -> np.ndarray:
+    """Positions, in order, of at most LABEL_MEMBERS members of each cluster, chosen at random (all of a small one).
+
+    Insights held back from briefs (`held_back`: sponsor reads, garbled speech) name a cluster only when it holds
+    nothing else: "Dark atyou", misheard, must not become a topic's name."""
+    held = np.zeros(len(labels), dtype=bool) if held_back is None else held_back
+    speaks = np.bincount(labels[~held], minlength=int(labels.max(initial=-1)) + 1) > 0
+    eligible = np.flatnonzero(~held | ~speaks[labels])
+    order = eligible[np.random.default_rng(SEED).permutation(len(eligible))]
     order = order[np.argsort(labels[order], kind="stable")]
     first = np.searchsorted(labels[order], labels[order])  # where each member's cluster starts in `order`
     return np.sort(order[np.arange(len(order)) - first < LABEL_MEMBERS])
