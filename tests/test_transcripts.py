@@ -119,6 +119,10 @@ def test_captions_in_capitals_are_read_in_lower_case_and_acronyms_elsewhere_stay
     assert {s.speaker for s in shouted.segments} == {"Travis", "Sarah", "Gilon"}
     cased = "1\n00:00:01,000 --> 00:00:09,000\nNASA, ESA and JAXA fly the JWST, the ISS and an SLS; " + "GPU " * 20 + "\n"
     assert parse_transcript(cased, fmt="srt").segments[0].text.startswith("NASA, ESA and JAXA")
+    lead_ins = _srt("JANE DOE: THE STORM HIT THE COAST ON THURSDAY NIGHT.", "SO: WHAT DID THE TOWN DO NEXT?",
+                    "NOTE: THE DAM TOPPED OUT FROM THE SHEER AMOUNT OF RAINFALL.")
+    assert [(s.speaker, s.text[:5]) for s in parse_transcript(lead_ins, fmt="srt").segments] == [
+        ("Jane Doe", "the s"), ("Jane Doe", "so: w"), ("Jane Doe", "note:")]  # "SO:" leads in, as "So:" does
 
 
 def test_youtube_roll_up_captions_are_read_once() -> None:

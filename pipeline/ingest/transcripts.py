@@ -53,10 +53,10 @@ _NAME = r"[A-Z][\w'.\-]*(?: [A-Z][\w'.\-]*){0,2}"  # "Jane Doe", "SPEAKER_00"
 _LABEL = r"(?i:speaker|guest|host|co-?host|interviewer|interviewee|caller|participant|person|voice|reporter)[ _]?\d{1,3}"
 # "Jane Doe:", "Speaker 1:", "[SPEAKER_00]:", and a bare "[Speaker 2]" (not "[Music]": a stage direction)
 _SPEAKER_PREFIX = re.compile(rf"^(?:({_LABEL}|{_NAME}):|\[({_LABEL}|{_NAME})\]:|\[({_LABEL})\])(?:\s+|$)")
-# capitalised words that often start a sentence with a colon but are not speakers
+# words that often start a sentence with a colon but are not speakers (also in capitals: "SO:" in broadcast captions)
 _NOT_SPEAKER = re.compile(
     r"(?:Notes?|Update|Warning|Example|Edit|Source|Summary|Tip|Transcript|So|Well|Now|And|But|Yes|No|Okay|Here|This"
-    r"|That|The|Also|Remember|Bonus)$"
+    r"|That|The|Also|Remember|Bonus)$", re.IGNORECASE
 )
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?%])")
 _ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]?$")
