@@ -22,7 +22,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "data" / "samples")]
 from build_samples import markdown_to_vtt  # noqa: E402  (how the bundled samples were made of the same Markdown)
 
 from pipeline.ingest.transcripts import parse_transcript  # noqa: E402
-from pipeline.insights.boundaries import MODEL, _model, boundary_probabilities, gap_features, normalise  # noqa: E402
+from pipeline.insights.boundaries import MODEL, boundary_probabilities, gap_features, normalise  # noqa: E402
 from pipeline.insights.sentences import split_sentences  # noqa: E402
 from pipeline.models import Transcript  # noqa: E402
 
@@ -68,16 +68,16 @@ def main() -> None:
     model = LogisticRegression(C=1.0, max_iter=2000).fit(matrix, train_y)
     weights = {f: round(float(w), 3) for f, w in zip(vectorizer.get_feature_names_out(), model.coef_[0], strict=True)
                if abs(w) >= MIN_WEIGHT}
-    MODEL.write_text(json.dumps({"bias": round(float(model.intercept_[0]), 3), "weights": weights},
-                                separators=(",", ":"), sort_keys=True) + "\n", encoding="utf-8")
+    bias = round(float(model.intercept_[0]), 3)
+    MODEL.write_text(json.dumps({"bias": bias, "weights": weights}, separators=(",", ":"), sort_keys=True) + "\n",
+                     encoding="utf-8")
     print(f"trained on {len(train_y)} gaps ({sum(train_y)} sentence ends); {len(weights)} features kept",
           file=sys.stderr)
-    _model.cache_clear()  # the model just written, not one read before
     found = predicted = actual = 0
     for path in args.test:
         for words, ends in turns(parse_transcript(path.read_bytes(), filename=path.name)):
             ends = ends - {len(words) - 1}  # a turn's end is given; the model is for the sentence ends inside it
-            hits = {i for i, p in enumerate(boundary_probabilities(words)[:-1]) if p >= 0.5}
+            hits = {i for i, p in enumerate(boundary_probabilities(words, (bias, weights))[:-1]) if p >= 0.5}
             found += len(hits & ends)
             predicted += len(hits)
             actual += len(ends)

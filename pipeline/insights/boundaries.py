@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 
 MODEL = Path(__file__).with_name("boundaries.json")
+Model = tuple[float, dict[str, float]]  # the bias, and the weight of each feature
 _STRIP = re.compile(r"[^\w'’-]+")  # what is left of a word once its punctuation is taken out
 
 
@@ -32,14 +33,15 @@ def gap_features(words: list[str], i: int) -> list[str]:
 
 
 @cache
-def _model() -> tuple[float, dict[str, float]]:
+def _model() -> Model:
     data = json.loads(MODEL.read_text(encoding="utf-8"))
     return float(data["bias"]), data["weights"]
 
 
-def boundary_probabilities(words: list[str]) -> list[float]:
-    """Per word, the probability that a sentence ends right after it (words as written; normalised here)."""
-    bias, weights = _model()
+def boundary_probabilities(words: list[str], model: Model | None = None) -> list[float]:
+    """Per word, the probability that a sentence ends right after it (words as written; normalised here), by `model`
+    or else the bundled one."""
+    bias, weights = model or _model()
     plain = [normalise(w) for w in words]
     out = []
     for i in range(len(plain)):
