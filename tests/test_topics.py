@@ -296,6 +296,11 @@ def test_a_phrase_that_opens_on_an_action_names_a_topic_only_when_nothing_else_d
                          np.zeros(2, dtype=int), 1)[0] == ["Launched Kubernetes"]  # the only phrase left
     names = ["Red Hat sells subscriptions to Enterprise Linux.", "Red Hat support contracts renew every year."]
     assert topic_phrases(names, np.zeros(2, dtype=int), 1)[0][0] == "Red Hat"  # ends like "launched", is no verb
+    scout = ["Log4j becomes just a query, just to look up into that graph, and helps devs get real insight in terms of "
+             "what the state of their image is.",  # Founders Talk 97
+             "The graph answers in seconds, and helps devs act on real insight instead of guesses."]
+    phrases = topic_phrases(scout, np.zeros(2, dtype=int), 1)[0]
+    assert phrases[0] == "Real insight" and "Helps devs" in phrases  # "and helps": a verb's -s form
 
 
 def test_a_phrase_that_ends_on_an_action_with_its_object_names_a_topic_only_when_nothing_else_does() -> None:

@@ -58,6 +58,8 @@ NOUN_BEFORE = frozenset({"the", "a", "an", "this", "that", "these", "those", "ou
 OBJECT_AFTER = NOUN_BEFORE - {"of"} | {"it", "them", "him", "us", "me", "you"}
 WORD_AFTER = re.compile(r"\s+([\w']+)")  # the word right after a match, in the same clause
 MAX_STEM = 4  # "red", "seed", "king" end like an -ed or -ing form but are none ("Red Hat", "Seed round")
+# before a verb's -s form, words that take one as their subject ("and helps devs", "which allows teams")
+SUBJECT_BEFORE = frozenset({"and", "it", "which", "who", "that", "this"})
 WORD_BEFORE = re.compile(r"([\w']+)\s+$")  # the word right before a match (searched in a short slice ending there)
 CLAUSE_BREAK = re.compile(r"[,.;:!?()\[\]\"“”—–]|\s-\s")  # a phrase never spans these
 PHRASE_TOKEN = re.compile(r"[^\W\d_][\w'-]*[^\W_]|[^\W\d_]", re.UNICODE)
@@ -189,13 +191,16 @@ def topic_phrases(texts: list[str], labels: np.ndarray, k: int, *, top: int = PH
 
 
 def _used_as_verb(first: str, text: str) -> bool:
-    """True when the members (their texts joined) use a phrase's first word as a verb ("to build", "we launched")
-    more often than as a noun or adjective ("the build", "a shared"), or when it is an -ing or -ed form they never use
-    so: "Build framework", "Launched July" and "Running massive-scale" name an action, not what is discussed."""
+    """True when the members (their texts joined) use a phrase's first word as a verb ("to build", "we launched",
+    "and helps") more often than as a noun or adjective ("the build", "a shared"), or when it is an -ing or -ed form
+    they never use so: "Build framework", "Launched July", "Helps devs" and "Running massive-scale" name an action,
+    not what is discussed."""
     before = [m.group(1).lower() for found in re.finditer(rf"\b{re.escape(first)}\b", text, re.IGNORECASE)
               if (m := WORD_BEFORE.search(text, max(found.start() - 16, 0), found.start()))]
-    as_verb = sum(w in VERB_BEFORE for w in before)
-    as_noun = sum(w in NOUN_BEFORE for w in before)
+    third_person = len(first) > MAX_STEM and first.endswith("s") and not first.endswith(("ss", "us", "is"))
+    subjects = VERB_BEFORE | SUBJECT_BEFORE if third_person else VERB_BEFORE
+    as_verb = sum(w in subjects for w in before)
+    as_noun = sum(w in NOUN_BEFORE - subjects for w in before)
     return as_verb > as_noun or (len(first) > MAX_STEM and first.endswith(("ing", "ed")) and as_noun == 0)
 
 
