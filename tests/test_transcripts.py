@@ -200,6 +200,35 @@ def test_html_and_srt_of_one_episode_agree() -> None:
     assert page.duration_s == pytest.approx(srt.duration_s, rel=0.1)
 
 
+def _exported(style: str, between: str = "\n\n") -> str:
+    """The Buzzsprout episode's first four paragraphs (text, speakers and times from its HTML transcript) as a
+    transcription tool exports plain text."""
+    def clock(s: float) -> str:
+        return f"{int(s) // 3600:02d}:{int(s) // 60 % 60:02d}:{int(s) % 60:02d}"
+
+    heads = {"descript": lambda p: f"[{clock(p.start_s)}] {p.speaker}: {p.text}",
+             "rev": lambda p: f"{p.speaker} ({clock(p.start_s)[3:]}):\n{p.text}",
+             "otter": lambda p: f"{p.speaker}  {int(p.start_s) // 60}:{int(p.start_s) % 60:02d}\n{p.text}"}
+    return between.join(heads[style](p) for p in parse_transcript(HTML.read_bytes(), fmt="html").segments[:4]) + "\n"
+
+
+@pytest.mark.parametrize(("style", "between"), [("descript", "\n\n"), ("rev", "\n\n"), ("otter", "\n\n"), ("otter", "\n")])
+def test_plain_text_from_transcription_tools_keeps_its_speakers_and_time_stamps(style: str, between: str) -> None:
+    t = parse_transcript(_exported(style, between).encode(), filename=f"episode-{style}.txt")
+
+    assert t.format == "text"  # "[00:00:00] Travis: ..." opens like a JSON array, and is not one
+    assert [(s.speaker, s.start_s) for s in t.segments] == [("Travis", 0.0), ("Sarah", 53.0), ("Travis", 102.0),
+                                                             ("Gilon", 219.0)]
+    assert t.segments[0].end_s == 53.0 and t.segments[0].text.startswith("When you first get started in podcasting")
+
+
+def test_a_time_of_day_opening_a_paragraph_is_no_time_stamp() -> None:
+    text = "10:30 is when we start recording.\n\nThen we talk for an hour.\n\nAnd we stop at noon."
+    t = parse_transcript(text, content_type="text/plain")
+
+    assert t.segments[0].text == "10:30 is when we start recording." and t.segments[0].start_s == 0.0
+
+
 def test_plain_text_times_from_word_count() -> None:
     text = "Travis: one two three four five.\n\nSix seven eight nine ten.\n\nSarah: eleven twelve."
     t = parse_transcript(text.encode(), content_type="text/plain")

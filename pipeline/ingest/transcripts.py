@@ -58,6 +58,12 @@ _NOT_SPEAKER = re.compile(
     r"(?:Notes?|Update|Warning|Example|Edit|Source|Summary|Tip|Transcript|So|Well|Now|And|But|Yes|No|Okay|Here|This"
     r"|That|The|Also|Remember|Bonus)$", re.IGNORECASE
 )
+_CLOCK = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+# a time stamp heading a plain-text paragraph: "[00:01:15] ...", "(01:15) ...", "00:01:15 - ..."
+_LEADING_STAMP = re.compile(rf"^[\[(]?({_CLOCK})[\])]?(?!\s*-->)(?:\s*[-–—|]\s+|\s+)")  # not a cue's timing
+# a heading line of a speaker and a stamp: "Jane Doe (01:15):" (Rev), "Jane Doe  1:15" (Otter), "[01:15] Jane Doe:"
+_TEXT_HEADING = re.compile(rf"^(?:({_LABEL}|{_NAME})\s*[\[(]?({_CLOCK})[\])]?:?|[\[(]?({_CLOCK})[\])]?\s*({_LABEL}|{_NAME}):?)$")
+MIN_TEXT_STAMPS = 2  # a plain-text transcript's stamps count when at least this many paragraphs (and half) carry one
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?%])")
 _ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]?$")
 # YouTube's captions open a cue's text on a line of one space: in WebVTT that line is text, not the blank line ending it
@@ -153,13 +159,21 @@ def _sniff(text: str) -> str:
     head = text.lstrip()[:2000]
     if head.startswith("WEBVTT"):
         return "vtt"
-    if head.startswith(("{", "[")):
+    if head.startswith("{") or (head.startswith("[") and _is_json(text)):  # not "[00:00:15] Jane Doe: ..."
         return "json"
     if re.search(r"^\s*\d[\d:.,]*\s*-->\s*\d", head, re.MULTILINE):
         return "srt"
     if re.search(r"<(?:html|body|p|cite|time|div)\b", head, re.IGNORECASE):
         return "html"
     return "text"
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 def _normalise(text: str) -> str:
@@ -401,39 +415,66 @@ def _parse_html(text: str, fmt: str) -> tuple[list[Segment], str | None]:
     parser.close()
     if not any(time for _, time, _ in parser.paragraphs):
         log.warning("HTML transcript has no <time> stamps; estimating times from word counts")
-        return _estimate([(speaker, body) for speaker, _, body in parser.paragraphs]), None
-    starts: list[float] = []
-    for i, (_, stamp, _) in enumerate(parser.paragraphs):
-        starts.append(_seconds(stamp, f"in <time> before paragraph {i + 1}") if stamp else (starts[-1] if starts else 0.0))
-    segments = []
-    for i, (speaker, _, body) in enumerate(parser.paragraphs):
-        spoken = len(body.split()) / WORDS_PER_SECOND
-        following = [s for s in starts[i + 1 :] if s > starts[i]]
-        end = following[0] if following else starts[i] + spoken
-        segments.append(Segment(starts[i], end, _normalise(body), speaker))
-    return segments, None
+    return _place([(speaker, _seconds(stamp, f"in <time> before paragraph {i + 1}") if stamp else None, _normalise(body))
+                   for i, (speaker, stamp, body) in enumerate(parser.paragraphs)]), None
 
 
 def _parse_text(text: str, fmt: str) -> tuple[list[Segment], str | None]:
-    """Parse plain text: paragraphs (or lines) with optional "Name:" speakers; times estimated at ~150 wpm."""
+    """Parse plain text: paragraphs (or lines) with optional "Name:" speakers, and the time stamps transcription tools
+    put at their head ("[00:01:15] Jane Doe: ...", "Jane Doe (01:15):" or "Jane Doe  1:15" over the paragraph) when
+    most paragraphs carry one; other times are estimated at ~150 wpm."""
     blocks = [b for b in re.split(r"\n\s*\n", text) if b.strip()]
     if len(blocks) == 1:
         blocks = [ln for ln in text.split("\n") if ln.strip()]
-    turns: list[tuple[str | None, str]] = []
-    speaker: str | None = None
-    for block in blocks:
-        prefixed, body = _split_speaker(_normalise(html.unescape(block)))
-        speaker = prefixed or speaker
-        turns.append((speaker, body))
-    return _estimate(turns), None
-
-
-def _estimate(turns: list[tuple[str | None, str]]) -> list[Segment]:
-    segments, clock = [], 0.0
-    for speaker, text in turns:
-        if not text:
+    headed = [_stamped(html.unescape(block)) for block in blocks]
+    stamps = sum(at is not None for _, at, _ in headed)
+    if stamps < MIN_TEXT_STAMPS or stamps * 2 < len(blocks):  # a time of day opening a line is no time stamp
+        headed = [(None, None, html.unescape(block)) for block in blocks]
+    paragraphs: list[tuple[str | None, float | None, str]] = []
+    speaker, pending = None, None
+    for named, at, block in headed:
+        prefixed, body = _split_speaker(_normalise(block))
+        speaker = named or prefixed or speaker
+        if not body:  # a heading line of its own, over the next paragraph
+            pending = at if at is not None else pending
             continue
-        duration = len(text.split()) / WORDS_PER_SECOND
-        segments.append(Segment(round(clock, 2), round(clock + duration, 2), text, speaker))
-        clock += duration
+        paragraphs.append((speaker, at if at is not None else pending, body))
+        pending = None
+    return _place(paragraphs), None
+
+
+def _stamped(block: str) -> tuple[str | None, float | None, str]:
+    """(speaker, seconds, rest) of a paragraph headed by a time stamp: a heading line with a name and a stamp, or a
+    stamp opening the paragraph; (None, None, block) otherwise."""
+    first, _, rest = block.strip().partition("\n")
+    if heading := _TEXT_HEADING.match(" ".join(first.split())):
+        name, stamp = heading.group(1) or heading.group(4), heading.group(2) or heading.group(3)
+        return (None if _NOT_SPEAKER.match(name) else name), _text_seconds(stamp), rest
+    if lead := _LEADING_STAMP.match(block.strip()):
+        return None, _text_seconds(lead.group(1)), block.strip()[lead.end():]
+    return None, None, block
+
+
+def _text_seconds(stamp: str) -> float | None:
+    try:
+        return _seconds(stamp.replace(",", "."), "")
+    except _Malformed:
+        return None
+
+
+def _place(paragraphs: list[tuple[str | None, float | None, str]]) -> list[Segment]:
+    """Segments of (speaker, start or None, text): each starts at its stamp, or where the one before ends, and ends
+    where the next stamp starts, or after its words at ~150 wpm (a stamp earlier than the time reached is ignored)."""
+    segments: list[Segment] = []
+    clock = 0.0
+    for i, (speaker, start, body) in enumerate(paragraphs):
+        if not body:
+            continue
+        begin = start if start is not None and start >= (segments[-1].start_s if segments else 0.0) else clock
+        spoken = begin + len(body.split()) / WORDS_PER_SECOND
+        after = next((s for _, s, _ in paragraphs[i + 1:] if s is not None and s > begin), None)
+        stamped_next = i + 1 < len(paragraphs) and paragraphs[i + 1][1] is not None and after is not None
+        end = after if stamped_next or (after is not None and after < spoken) else spoken
+        segments.append(Segment(round(begin, 3), round(end, 3), body, speaker))
+        clock = end
     return segments
