@@ -58,6 +58,22 @@ def test_whisper_json_without_word_timestamps_takes_confidence_from_the_decoders
     assert all(0.5 < s.confidence <= 1 for s in transcript.segments)
 
 
+def test_whisper_cpp_json_is_read_from_its_millisecond_offsets_and_token_probabilities():
+    segments = json.loads(WHISPER.read_text())["segments"]  # the same clip's words, as whisper.cpp writes them
+    doc = {"systeminfo": "AVX = 1", "model": {"type": "tiny"}, "result": {"language": "en"}, "transcription": [
+        {"timestamps": {"from": "00:00:00,000", "to": "00:00:05,000"},
+         "offsets": {"from": round(s["start"] * 1000), "to": round(s["end"] * 1000)}, "text": s["text"],
+         "tokens": [{"text": "[_BEG_]", "p": 0.2}] + [{"text": w["word"], "p": w["probability"]} for w in s["words"]]}
+        for s in segments]}
+
+    transcript = parse_transcript(json.dumps(doc), filename="jfk.wav.json")
+
+    assert " ".join(s.text for s in transcript.segments).startswith("And so my fellow Americans ask not")
+    assert transcript.segments[-1].end_s == segments[-1]["end"] and transcript.language == "en"
+    words = [w["probability"] for s in segments for w in s["words"]]
+    assert min(words) <= transcript.segments[0].confidence <= 1  # the special token's 0.2 is not a word's
+
+
 def test_a_deepgram_response_is_read_from_its_punctuated_words_and_speakers():
     words = [("Four", 0.42, 0.86, 0, 0.58), ("score.", 0.86, 1.2, 0, 0.98), ("Thank", 5.0, 5.2, 1, 0.99),
              ("you.", 5.2, 5.4, 1, 0.97)]
@@ -101,5 +117,5 @@ def test_a_recognisers_json_with_a_bad_time_says_which_item():
 
 
 def test_json_of_no_known_shape_names_the_shapes_that_are_read():
-    with pytest.raises(TranscriptError, match="Amazon Transcribe, Deepgram, AssemblyAI, Whisper"):
+    with pytest.raises(TranscriptError, match=r"Amazon Transcribe, Deepgram, AssemblyAI, Whisper, whisper\.cpp"):
         parse_transcript(json.dumps({"jobName": "x", "results": {"transcripts": []}}), filename="odd.json")

@@ -279,7 +279,7 @@ def test_decoding_bom_and_cp1252() -> None:
         (SRT.read_bytes().replace(b"00:00:02,400 --> 00:00:04,799", b"00:00:02,400 -->"), {}, "is not 'start --> end'"),
         (SRT.read_bytes().replace(b"00:00:04,801", b"00:00:61,801"), {"fmt": "srt"}, "out of range"),
         (JSON.read_bytes()[:-30], {}, "invalid JSON"),
-        (CHAPTERS.read_bytes(), {}, "JSON: Amazon Transcribe, Deepgram, AssemblyAI, Whisper), found author, chapters"),
+        (CHAPTERS.read_bytes(), {}, "AssemblyAI, Whisper, whisper.cpp), found author, chapters"),
         (b'{"segments": [{"startTime": "soon", "endTime": 1, "body": "x"}]}', {}, "segment 0 lacks a numeric"),
         (b'{"segments": [{"startTime": 3, "endTime": 1, "body": "x"}]}', {}, "segment 0 has startTime 3.0"),
         (b'{"segments": ["x"]}', {}, "segment 0 is str"),

@@ -1,4 +1,4 @@
-"""Speech recognisers' own JSON (Amazon Transcribe, Deepgram, AssemblyAI, Whisper) as timed pieces of a transcript.
+"""Speech recognisers' own JSON (Amazon Transcribe, Deepgram, AssemblyAI, Whisper, whisper.cpp) as timed pieces.
 
 A feed's JSON transcript, or a file given to `extract`, may be what a recogniser wrote rather than Podcast-Index
 JSON. Each is read as words (Whisper: phrases) with their times, speaker and 0-1 confidence; the transcript parser
@@ -103,6 +103,20 @@ def _whisper(doc: dict[str, Any]) -> tuple[list[Segment], str | None]:
     return pieces, _language(doc.get("language"))
 
 
+def _whisper_cpp(doc: dict[str, Any]) -> tuple[list[Segment], str | None]:
+    """whisper.cpp's JSON (`-oj`, `-ojf`): `transcription` entries timed by millisecond `offsets`; the full form's
+    tokens carry probabilities (`p`), its special tokens ("[_BEG_]") excepted."""
+    pieces = []
+    for i, raw in enumerate(_dicts(doc["transcription"], "transcription entry")):
+        offsets = _dict(raw.get("offsets"), f"transcription entry {i}'s offsets")
+        tokens = [p for t in raw.get("tokens") or [] if isinstance(t, dict) and not str(t.get("text", "")).startswith("[_")
+                  and (p := _confidence(t.get("p"))) is not None]
+        pieces.append(Segment(*_times(_ms(offsets.get("from")), _ms(offsets.get("to")), f"transcription entry {i}"),
+                              str(raw.get("text") or ""), None, round(sum(tokens) / len(tokens), 3) if tokens else None))
+    result = doc.get("result")
+    return pieces, _language(result.get("language") if isinstance(result, dict) else None)
+
+
 def _is_amazon(doc: dict[str, Any]) -> bool:
     return isinstance(doc.get("results"), dict) and "items" in doc["results"]
 
@@ -122,11 +136,16 @@ def _is_whisper(doc: dict[str, Any]) -> bool:
     return isinstance(segments, list) and bool(segments) and isinstance(segments[0], dict) and "start" in segments[0]
 
 
+def _is_whisper_cpp(doc: dict[str, Any]) -> bool:
+    return isinstance(doc.get("transcription"), list)
+
+
 FORMATS: list[tuple[str, Callable[[dict[str, Any]], bool], Reader]] = [
     ("Amazon Transcribe", _is_amazon, _amazon),
     ("Deepgram", _is_deepgram, _deepgram),
     ("AssemblyAI", _is_assemblyai, _assemblyai),
     ("Whisper", _is_whisper, _whisper),
+    ("whisper.cpp", _is_whisper_cpp, _whisper_cpp),
 ]
 
 
