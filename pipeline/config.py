@@ -68,6 +68,11 @@ class Settings:
         """True when an OpenAI-compatible endpoint or key is configured."""
         return bool(self.openai_api_key or self.openai_base_url)
 
+    def insights_wanted(self, duration_s: float) -> int:
+        """How many insights an episode of this length should yield: so many per minute, within the bounds."""
+        count = round(duration_s / 60 * self.podbrief_insights_per_min)
+        return min(self.podbrief_insights_max, max(self.podbrief_insights_min, count))
+
 
 def _secrets() -> dict[str, object]:
     if not SECRETS_FILE.exists():

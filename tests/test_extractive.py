@@ -12,7 +12,7 @@ import pytest
 
 from pipeline.config import Settings
 from pipeline.ingest.transcripts import parse_transcript
-from pipeline.insights.extractive import EXTRACTOR, MAX_OVERLAP, extract_extractive, insight_count
+from pipeline.insights.extractive import EXTRACTOR, MAX_OVERLAP, extract_extractive
 from pipeline.insights.features import UNRESOLVED_COST, lead_penalty, score_sentences, unresolved_cost
 from pipeline.insights.gates import EpisodeContext
 from pipeline.insights.sentences import Sentence, clean_text, split_sentences
@@ -60,7 +60,7 @@ def test_insights_are_real_trimmed_sentences_inside_the_episode(path):
 
     insights = [i for i in extract_extractive(transcript, settings=DEFAULT) if not i.flags]
 
-    assert 1 <= len(insights) <= insight_count(transcript.duration_s, DEFAULT)
+    assert 1 <= len(insights) <= DEFAULT.insights_wanted(transcript.duration_s)
     for insight in insights:
         assert insight.extractor == EXTRACTOR == "extractive"
         assert 0.0 <= insight.score <= 1.0
@@ -102,13 +102,13 @@ def test_long_episodes_get_at_most_fifteen_insights():
     transcript = _transcript("data/samples/transcripts/go-time-339.vtt")  # an hour
     insights = [i for i in extract_extractive(transcript, settings=DEFAULT) if not i.flags]
 
-    assert len(insights) == insight_count(transcript.duration_s, DEFAULT) == 15
+    assert len(insights) == DEFAULT.insights_wanted(transcript.duration_s) == 15
 
 
 def test_count_scales_with_length_within_bounds():
-    assert [insight_count(minutes * 60, DEFAULT) for minutes in (1, 7.6, 24, 30, 180)] == [10, 10, 12, 15, 15]
+    assert [DEFAULT.insights_wanted(minutes * 60) for minutes in (1, 7.6, 24, 30, 180)] == [10, 10, 12, 15, 15]
     tight = Settings(podbrief_insights_per_min=0.5, podbrief_insights_min=6, podbrief_insights_max=4)
-    assert [insight_count(minutes * 60, tight) for minutes in (1, 4, 60)] == [4, 4, 4]  # the floor stays under the cap
+    assert [tight.insights_wanted(minutes * 60) for minutes in (1, 4, 60)] == [4, 4, 4]  # the floor stays under the cap
 
 
 def test_extraction_is_deterministic():

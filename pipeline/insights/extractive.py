@@ -44,7 +44,7 @@ def extract_extractive(transcript: Transcript, *, settings: Settings | None = No
         return []
     scored = score_sentences(sentences, gate_reasons(sentences, context), context)
     confidences, typical = sentence_confidences(sentences, transcript.segments)
-    wanted = insight_count(transcript.duration_s, settings)
+    wanted = settings.insights_wanted(transcript.duration_s)
     section_of = chapter_sections([s.sentence.start_s for s in scored], context.chapters) or \
         sections([s.content for s in scored], wanted)
     candidates = _toward_title(scored, [p for p in sorted(_passages(scored), key=lambda p: (-p[0], p[1]))
@@ -100,12 +100,6 @@ def _insight(score: float, passage: list[Scored], gate: str | None) -> Extracted
         extractor=EXTRACTOR,
         flags=(gate,) if gate else (),
     )
-
-
-def insight_count(duration_s: float, settings: Settings) -> int:
-    """How many insights an episode of this length should yield: so many per minute, within the configured bounds."""
-    count = round(duration_s / 60 * settings.podbrief_insights_per_min)
-    return min(settings.podbrief_insights_max, max(settings.podbrief_insights_min, count))
 
 
 def _mean(values: list[float | None]) -> float | None:

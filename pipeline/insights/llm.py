@@ -23,7 +23,6 @@ from typing import Any
 from ..config import Settings
 from ..errors import ExtractionError
 from ..models import ExtractedInsight, Segment, Transcript
-from .extractive import insight_count
 from .gates import EpisodeContext, gate_reasons
 from .llm_cache import cache_file, read_cache, write_cache
 from .llm_checks import NEIGHBOURHOOD_WORDS, rejection
@@ -133,7 +132,7 @@ def extract_llm(transcript: Transcript, *, settings: Settings, cache_dir: Path |
     words = _TokenIndex(transcript)
     gated = _gated_segments(transcript, context)
     windows = _windows(transcript.segments)
-    target = insight_count(transcript.duration_s, settings)
+    target = settings.insights_wanted(transcript.duration_s)
     total_chars = max(1, len(transcript.text))
     client = _client(settings)
     located: list[_Located] = []
