@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import statistics
 from pathlib import Path
 
@@ -113,6 +114,22 @@ def test_a_recognisers_json_with_a_bad_time_says_which_item():
     doc["results"]["items"][3]["start_time"] = "soon"
 
     with pytest.raises(TranscriptError, match=r"item 3 lacks a numeric start and end time\. Use another transcript"):
+        parse_transcript(json.dumps(doc), filename="amazon.json")
+
+
+@pytest.mark.parametrize(("break_it", "message"), [
+    (lambda d: d["results"].update(speaker_labels=["spk_0"]), "results.speaker_labels is list, not an object"),
+    (lambda d: d["results"]["speaker_labels"]["segments"].insert(0, "spk_0"), "speaker segment 0 is str"),
+    (lambda d: d["results"].update(items={"0": "Today"}), "results.items is dict, not a list"),
+    (lambda d: d["results"]["items"].insert(0, None), "item 0 is NoneType, not an object"),
+    (lambda d: d["results"]["items"][0].update(alternatives=["Today"]), "item 0's first alternative is str"),
+    (lambda d: d["results"]["items"][0].update(start_time=[5.24]), "item 0 lacks a numeric start and end time"),
+])
+def test_an_amazon_transcribe_file_of_the_wrong_shape_is_refused_saying_where(break_it, message):
+    doc = json.loads(AMAZON.read_text())
+    break_it(doc)
+
+    with pytest.raises(TranscriptError, match=re.escape(message)):
         parse_transcript(json.dumps(doc), filename="amazon.json")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 from ..models import Segment
@@ -40,24 +41,23 @@ def _amazon(doc: dict[str, Any]) -> tuple[list[Segment], str | None]:
     """Amazon Transcribe: `results.items` are words and punctuation marks; speakers are on the items or, in older
     output, in `results.speaker_labels.segments`."""
     results = doc["results"]
-    labels = results.get("speaker_labels") or {}
-    speaker_at = {item.get("start_time"): segment.get("speaker_label")
-                  for segment in _list(labels.get("segments"), "results.speaker_labels.segments")
-                  for item in _list(segment.get("items"), "a speaker segment's items")}
+    labels = _dict(results.get("speaker_labels") or {}, "results.speaker_labels")
+    speaker_at = {str(item.get("start_time")): segment.get("speaker_label")
+                  for segment in _dicts(labels.get("segments"), "speaker segment", "results.speaker_labels.segments")
+                  for item in _dicts(segment.get("items"), "speaker segment item", "a speaker segment's items")}
     names: dict[str, str] = {}
     pieces: list[Segment] = []
-    for i, item in enumerate(_list(results["items"], "results.items")):
-        best = _list(_dict(item, f"item {i}").get("alternatives"), f"item {i}'s alternatives")
+    for i, item in enumerate(_dicts(results["items"], "item", "results.items")):
+        best = _list(item.get("alternatives"), f"item {i}'s alternatives")
         if not best:
             continue
         text = str(_dict(best[0], f"item {i}'s first alternative").get("content") or "")
         if item.get("type") == "punctuation":
             if pieces:
-                pieces[-1] = Segment(pieces[-1].start_s, pieces[-1].end_s, pieces[-1].text + text, pieces[-1].speaker,
-                                     pieces[-1].confidence)
+                pieces[-1] = replace(pieces[-1], text=pieces[-1].text + text)
             continue
         start, end = _times(item.get("start_time"), item.get("end_time"), f"item {i}")
-        label = item.get("speaker_label") or speaker_at.get(item.get("start_time"))
+        label = item.get("speaker_label") or speaker_at.get(str(item.get("start_time")))
         speaker = _numbered(names, label) if label else (pieces[-1].speaker if pieces else None)
         pieces.append(Segment(start, end, text, speaker, _confidence(best[0].get("confidence"))))
     return pieces, _language(results.get("language_code"))
@@ -73,7 +73,7 @@ def _deepgram(doc: dict[str, Any]) -> tuple[list[Segment], str | None]:
     pieces = [Segment(*_times(w.get("start"), w.get("end"), f"word {i}"),
                       str(w.get("punctuated_word") or w.get("word") or ""),
                       _numbered(names, w.get("speaker")), _confidence(w.get("confidence")))
-              for i, w in enumerate(_dicts(words, "word"))]
+              for i, w in enumerate(_dicts(words, "word", "the words"))]
     return pieces, _language(channel.get("detected_language"))
 
 
@@ -81,7 +81,7 @@ def _assemblyai(doc: dict[str, Any]) -> tuple[list[Segment], str | None]:
     """AssemblyAI: `words` with times in milliseconds and speakers as letters ("A", "B")."""
     pieces = [Segment(*_times(_ms(w.get("start")), _ms(w.get("end")), f"word {i}"), str(w.get("text") or ""),
                       f"Speaker {w['speaker']}" if w.get("speaker") else None, _confidence(w.get("confidence")))
-              for i, w in enumerate(_dicts(doc["words"], "word"))]
+              for i, w in enumerate(_dicts(doc["words"], "word", "words"))]
     return pieces, _language(doc.get("language_code"))
 
 
@@ -89,7 +89,7 @@ def _whisper(doc: dict[str, Any]) -> tuple[list[Segment], str | None]:
     """Whisper's JSON (openai-whisper, faster-whisper, WhisperX): phrase segments, with word probabilities or the
     decoder's average log-probability, and a speaker where WhisperX assigned one."""
     pieces = []
-    for i, raw in enumerate(_dicts(doc["segments"], "segment")):
+    for i, raw in enumerate(_dicts(doc["segments"], "segment", "segments")):
         probabilities = [p for w in raw.get("words") or [] if isinstance(w, dict)
                          and (p := _confidence(w.get("probability", w.get("score")))) is not None]
         logprob = _number(raw.get("avg_logprob"))
@@ -107,7 +107,7 @@ def _whisper_cpp(doc: dict[str, Any]) -> tuple[list[Segment], str | None]:
     """whisper.cpp's JSON (`-oj`, `-ojf`): `transcription` entries timed by millisecond `offsets`; the full form's
     tokens carry probabilities (`p`), its special tokens ("[_BEG_]") excepted."""
     pieces = []
-    for i, raw in enumerate(_dicts(doc["transcription"], "transcription entry")):
+    for i, raw in enumerate(_dicts(doc["transcription"], "transcription entry", "transcription")):
         offsets = _dict(raw.get("offsets"), f"transcription entry {i}'s offsets")
         tokens = [p for t in raw.get("tokens") or [] if isinstance(t, dict) and not str(t.get("text", "")).startswith("[_")
                   and (p := _confidence(t.get("p"))) is not None]
@@ -204,5 +204,6 @@ def _dict(value: object, what: str) -> dict[str, Any]:
     return value
 
 
-def _dicts(values: object, what: str) -> Iterable[dict[str, Any]]:
-    return (_dict(v, f"{what} {i}") for i, v in enumerate(_list(values, f"the {what}s")))
+def _dicts(values: object, what: str, field: str) -> Iterable[dict[str, Any]]:
+    """The objects of the list at `field`, each named "`what` i" in an error."""
+    return (_dict(v, f"{what} {i}") for i, v in enumerate(_list(values, field)))
