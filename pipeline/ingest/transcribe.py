@@ -24,8 +24,8 @@ from threadpoolctl import threadpool_limits
 from ..config import Settings, get_settings
 from ..errors import TranscriptionError
 from ..models import Segment, Transcript
-from .asr_json import whisper_confidence
 from .channels import is_bleed, speaker_channels
+from .json_transcripts import whisper_confidence
 from .speech_context import SpeechContext, hotwords, language_code
 from .whisper_models import load_model
 

@@ -6,7 +6,6 @@ import codecs
 import html
 import json
 import logging
-import math
 import re
 from dataclasses import replace
 from html.parser import HTMLParser
@@ -15,8 +14,7 @@ from urllib.parse import urlsplit
 
 from ..errors import TranscriptError
 from ..models import CAPTION_TURN, Segment, Transcript, TranscriptLink
-from .asr_json import FORMATS as RECOGNISER_FORMATS
-from .asr_json import MAX_TIME_S, recogniser_pieces
+from .json_transcripts import MAX_TIME_S, json_pieces
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +33,6 @@ CONTENT_TYPES = {
     "text/plain": "text",
 }
 SUFFIXES = {".vtt": "vtt", ".webvtt": "vtt", ".srt": "srt", ".json": "json", ".html": "html", ".htm": "html", ".txt": "text"}
-RECOGNISERS = ", ".join(name for name, *_ in RECOGNISER_FORMATS)
 FORMAT_NAMES = {"vtt": "WebVTT", "srt": "SRT", "json": "JSON transcript", "html": "HTML", "text": "plain text"}
 WORDS_PER_SECOND = 150 / 60  # typical speaking rate, used where a transcript has no times
 MAX_MERGED_WORDS = 60  # word-level JSON is merged into sentences, but never past this many words
@@ -300,41 +297,18 @@ def _caption_turns(lines: list[str], start: float, end: float) -> list[tuple[str
 
 
 def _parse_json(text: str, fmt: str) -> tuple[list[Segment], str | None]:
-    """Parse Podcast-Index JSON or a recogniser's (`asr_json`), merging word-level segments of one speaker into sentences."""
+    """Parse Podcast-Index JSON or a recogniser's (`json_transcripts`), merging word-level pieces of one speaker into
+    sentences."""
     try:
-        doc = json.loads(text)
+        pieces, language = json_pieces(json.loads(text))
     except json.JSONDecodeError as exc:
         raise _Malformed(f"invalid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from exc
     except RecursionError as exc:
         raise _Malformed("its JSON is nested too deeply to be a transcript") from exc
-    if isinstance(doc, dict):
-        try:
-            recognised = recogniser_pieces(doc)
-        except ValueError as exc:
-            raise _Malformed(str(exc)) from exc
-        if recognised is not None:
-            name, pieces, language = recognised
-            log.debug("reading %s JSON", name)
-            return _merge_words([replace(p, text=_clean(p.text)) for p in pieces if p.text.strip()]), language
-    if not isinstance(doc, dict) or not isinstance(doc.get("segments"), list):
-        found = ", ".join(sorted(doc)) if isinstance(doc, dict) else type(doc).__name__
-        raise _Malformed(f"expected an object with a 'segments' list (or a recogniser's JSON: {RECOGNISERS}), "
-                         f"found {found}")
-    pieces: list[Segment] = []
-    for i, raw in enumerate(doc["segments"]):
-        if not isinstance(raw, dict):
-            raise _Malformed(f"segment {i} is {type(raw).__name__}, not an object")
-        try:
-            start, end = float(raw["startTime"]), float(raw["endTime"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise _Malformed(f"segment {i} lacks a numeric startTime/endTime") from exc
-        if not (math.isfinite(start) and math.isfinite(end)) or end < start or start < 0 or end > MAX_TIME_S:
-            raise _Malformed(f"segment {i} has startTime {start} and endTime {end}")
-        body = _clean(str(raw.get("body") or ""))
-        speaker = raw.get("speaker")
-        if body:
-            pieces.append(Segment(start, end, body, _clean(str(speaker)) if speaker else None))
-    return _merge_words(pieces), doc.get("language") if isinstance(doc.get("language"), str) else None
+    except ValueError as exc:
+        raise _Malformed(str(exc)) from exc
+    return _merge_words([replace(p, text=body, speaker=_clean(p.speaker) if p.speaker else None)
+                         for p in pieces if (body := _clean(p.text))]), language
 
 
 def _merge_words(pieces: list[Segment]) -> list[Segment]:

@@ -1,12 +1,15 @@
-"""Speech recognisers' own JSON (Amazon Transcribe, Deepgram, AssemblyAI, Whisper, whisper.cpp) as timed pieces.
+"""JSON transcripts: Podcast-Index JSON, and what speech recognisers write (Amazon Transcribe, Deepgram, AssemblyAI,
+Whisper, whisper.cpp), as timed pieces.
 
 A feed's JSON transcript, or a file given to `extract`, may be what a recogniser wrote rather than Podcast-Index
-JSON. Each is read as words (Whisper: phrases) with their times, speaker and 0-1 confidence; the transcript parser
-joins them into sentences whose confidence, the mean of their words', the garble gate reads.
+JSON. Each is read as segments, words or phrases with their times, speaker and 0-1 confidence (the recognisers'); the
+transcript parser cleans them and joins them into sentences whose confidence, the mean of their words', the garble
+gate reads.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -14,19 +17,24 @@ from typing import Any
 
 from ..models import Segment
 
+log = logging.getLogger(__name__)
+
 MAX_TIME_S = 7 * 24 * 3600.0  # a time past a week into an episode is junk, not a transcript
 COMPRESSION_LIMIT = 2.4  # faster-whisper's own repetition threshold: text that zips this well loops
 
 Reader = Callable[[dict[str, Any]], tuple[list[Segment], str | None]]
 
 
-def recogniser_pieces(doc: dict[str, Any]) -> tuple[str, list[Segment], str | None] | None:
-    """(the recogniser's name, its words or phrases as segments, the language it names) when `doc` is the JSON of a
-    recogniser this module knows, else None. Raises ValueError, saying where, for a known format with bad values."""
-    for name, recognises, read in FORMATS:
-        if recognises(doc):
-            return name, *read(doc)
-    return None
+def json_pieces(doc: object) -> tuple[list[Segment], str | None]:
+    """The timed pieces of a parsed JSON transcript (text and speakers as written) and the language it names.
+    Raises ValueError, saying what and where, for a shape it does not know or a known one with bad values."""
+    if isinstance(doc, dict):
+        for name, recognises, read in FORMATS:
+            if recognises(doc):
+                log.debug("reading %s JSON", name)
+                return read(doc)
+    found = ", ".join(sorted(doc)) if isinstance(doc, dict) else type(doc).__name__
+    raise ValueError(f"expected an object with a 'segments' list (or a recogniser's JSON: {RECOGNISERS}), found {found}")
 
 
 def whisper_confidence(word_probabilities: list[float], no_speech_prob: float, compression_ratio: float) -> float:
@@ -117,6 +125,14 @@ def _whisper_cpp(doc: dict[str, Any]) -> tuple[list[Segment], str | None]:
     return pieces, _language(result.get("language") if isinstance(result, dict) else None)
 
 
+def _podcast_index(doc: dict[str, Any]) -> tuple[list[Segment], str | None]:
+    """Podcast-Index JSON: `segments` of `startTime`, `endTime`, `body` and an optional `speaker`."""
+    pieces = [Segment(*_times(raw.get("startTime"), raw.get("endTime"), f"segment {i}", ("startTime", "endTime")),
+                      str(raw.get("body") or ""), str(raw["speaker"]) if raw.get("speaker") else None)
+              for i, raw in enumerate(_dicts(doc["segments"], "segment", "segments"))]
+    return pieces, _language(doc.get("language"))
+
+
 def _is_amazon(doc: dict[str, Any]) -> bool:
     return isinstance(doc.get("results"), dict) and "items" in doc["results"]
 
@@ -140,13 +156,19 @@ def _is_whisper_cpp(doc: dict[str, Any]) -> bool:
     return isinstance(doc.get("transcription"), list)
 
 
-FORMATS: list[tuple[str, Callable[[dict[str, Any]], bool], Reader]] = [
+def _is_podcast_index(doc: dict[str, Any]) -> bool:
+    return isinstance(doc.get("segments"), list)  # tried last: Whisper's JSON has `segments` too
+
+
+RECOGNISER_FORMATS: list[tuple[str, Callable[[dict[str, Any]], bool], Reader]] = [
     ("Amazon Transcribe", _is_amazon, _amazon),
     ("Deepgram", _is_deepgram, _deepgram),
     ("AssemblyAI", _is_assemblyai, _assemblyai),
     ("Whisper", _is_whisper, _whisper),
     ("whisper.cpp", _is_whisper_cpp, _whisper_cpp),
 ]
+RECOGNISERS = ", ".join(name for name, *_ in RECOGNISER_FORMATS)
+FORMATS = [*RECOGNISER_FORMATS, ("Podcast-Index", _is_podcast_index, _podcast_index)]
 
 
 def _numbered(names: dict[str, str], label: object) -> str | None:
@@ -156,12 +178,13 @@ def _numbered(names: dict[str, str], label: object) -> str | None:
     return names.setdefault(str(label), f"Speaker {len(names) + 1}")
 
 
-def _times(start: object, end: object, where: str) -> tuple[float, float]:
+def _times(start: object, end: object, where: str, keys: tuple[str, str] = ("start", "end")) -> tuple[float, float]:
+    """Start and end seconds, checked: numbers, in order, within a week (`keys`: what the format calls them)."""
     a, b = _number(start), _number(end)
     if a is None or b is None:
         raise ValueError(f"{where} lacks a numeric start and end time")
     if b < a or a < 0 or b > MAX_TIME_S:
-        raise ValueError(f"{where} has start {a} and end {b}")
+        raise ValueError(f"{where} has {keys[0]} {a} and {keys[1]} {b}")
     return a, b
 
 
