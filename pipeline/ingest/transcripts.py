@@ -61,6 +61,7 @@ _LEADING_STAMP = re.compile(rf"^[\[(]?({_CLOCK})[\])]?(?!\s*-->)(?:\s*[-–—|]
 # a heading line of a speaker and a stamp: "Jane Doe (01:15):" (Rev), "Jane Doe  1:15" (Otter), "[01:15] Jane Doe:"
 _TEXT_HEADING = re.compile(rf"^(?:({_LABEL}|{_NAME})\s*[\[(]?({_CLOCK})[\])]?:?|[\[(]?({_CLOCK})[\])]?\s*({_LABEL}|{_NAME}):?)$")
 MIN_TEXT_STAMPS = 2  # a plain-text transcript's stamps count when at least this many paragraphs (and half) carry one
+_JSON_START = re.compile(r'\{|\[\s*[{\["\]]')
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?%])")
 _ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]?$")
 # YouTube's captions open a cue's text on a line of one space: in WebVTT that line is text, not the blank line ending it
@@ -156,21 +157,13 @@ def _sniff(text: str) -> str:
     head = text.lstrip()[:2000]
     if head.startswith("WEBVTT"):
         return "vtt"
-    if head.startswith("{") or (head.startswith("[") and _is_json(text)):  # not "[00:00:15] Jane Doe: ..."
+    if _JSON_START.match(head):  # an object, or an array of objects, lists or strings; not "[00:00:15] Jane: ..."
         return "json"
     if re.search(r"^\s*\d[\d:.,]*\s*-->\s*\d", head, re.MULTILINE):
         return "srt"
     if re.search(r"<(?:html|body|p|cite|time|div)\b", head, re.IGNORECASE):
         return "html"
     return "text"
-
-
-def _is_json(text: str) -> bool:
-    try:
-        json.loads(text)
-    except (ValueError, RecursionError):
-        return False
-    return True
 
 
 def _normalise(text: str) -> str:
@@ -184,10 +177,13 @@ def _clean(text: str) -> str:
 def _split_speaker(text: str) -> tuple[str | None, str]:
     """Split a short leading "Name:" (or "[Speaker 2]") off a cue; longer or common-word prefixes stay text."""
     match = _SPEAKER_PREFIX.match(text)
-    name = next((g for g in match.groups() if g), None) if match else None
-    if not name or _NOT_SPEAKER.match(name) or len(name) > 32:
-        return None, text
-    return name, text[match.end() :]
+    name = _speaker(next((g for g in match.groups() if g), None)) if match else None
+    return (name, text[match.end() :]) if match and name else (None, text)
+
+
+def _speaker(name: str | None) -> str | None:
+    """The name, unless it is a common word that leads in with a colon ("Note", "SO") or too long for a name."""
+    return None if not name or _NOT_SPEAKER.match(name) or len(name) > 32 else name
 
 
 def _seconds(stamp: str, where: str) -> float:
@@ -400,10 +396,11 @@ def _parse_text(text: str, fmt: str) -> tuple[list[Segment], str | None]:
     blocks = [b for b in re.split(r"\n\s*\n", text) if b.strip()]
     if len(blocks) == 1:
         blocks = [ln for ln in text.split("\n") if ln.strip()]
-    headed = [_stamped(html.unescape(block)) for block in blocks]
+    blocks = [html.unescape(block) for block in blocks]
+    headed = [_stamped(block) for block in blocks]
     stamps = sum(at is not None for _, at, _ in headed)
     if stamps < MIN_TEXT_STAMPS or stamps * 2 < len(blocks):  # a time of day opening a line is no time stamp
-        headed = [(None, None, html.unescape(block)) for block in blocks]
+        headed = [(None, None, block) for block in blocks]
     paragraphs: list[tuple[str | None, float | None, str]] = []
     speaker, pending = None, None
     for named, at, block in headed:
@@ -423,7 +420,7 @@ def _stamped(block: str) -> tuple[str | None, float | None, str]:
     first, _, rest = block.strip().partition("\n")
     if heading := _TEXT_HEADING.match(" ".join(first.split())):
         name, stamp = heading.group(1) or heading.group(4), heading.group(2) or heading.group(3)
-        return (None if _NOT_SPEAKER.match(name) else name), _text_seconds(stamp), rest
+        return _speaker(name), _text_seconds(stamp), rest
     if lead := _LEADING_STAMP.match(block.strip()):
         return None, _text_seconds(lead.group(1)), block.strip()[lead.end():]
     return None, None, block
@@ -431,8 +428,8 @@ def _stamped(block: str) -> tuple[str | None, float | None, str]:
 
 def _text_seconds(stamp: str) -> float | None:
     try:
-        return _seconds(stamp.replace(",", "."), "")
-    except _Malformed:
+        return _seconds(stamp, "")
+    except _Malformed:  # "12:75": no time stamp
         return None
 
 
@@ -442,13 +439,13 @@ def _place(paragraphs: list[tuple[str | None, float | None, str]]) -> list[Segme
     segments: list[Segment] = []
     clock = 0.0
     for i, (speaker, start, body) in enumerate(paragraphs):
-        if not body:
-            continue
         begin = start if start is not None and start >= (segments[-1].start_s if segments else 0.0) else clock
         spoken = begin + len(body.split()) / WORDS_PER_SECOND
         after = next((s for _, s, _ in paragraphs[i + 1:] if s is not None and s > begin), None)
-        stamped_next = i + 1 < len(paragraphs) and paragraphs[i + 1][1] is not None and after is not None
-        end = after if stamped_next or (after is not None and after < spoken) else spoken
+        if after is None:
+            end = spoken
+        else:  # until the next stamp, or, when the next paragraph has none, after its words if that comes first
+            end = after if paragraphs[i + 1][1] is not None else min(after, spoken)
         segments.append(Segment(round(begin, 3), round(end, 3), body, speaker))
         clock = end
     return segments
