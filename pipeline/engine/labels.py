@@ -199,8 +199,9 @@ def _used_as_verb(first: str, text: str) -> bool:
               if (m := WORD_BEFORE.search(text, max(found.start() - 16, 0), found.start()))]
     third_person = len(first) > MAX_STEM and first.endswith("s") and not first.endswith(("ss", "us", "is"))
     subjects = VERB_BEFORE | SUBJECT_BEFORE if third_person else VERB_BEFORE
+    nouns = NOUN_BEFORE - subjects  # "that helps": a subject; "that build": a determiner
     as_verb = sum(w in subjects for w in before)
-    as_noun = sum(w in NOUN_BEFORE - subjects for w in before)
+    as_noun = sum(w in nouns for w in before)
     return as_verb > as_noun or (len(first) > MAX_STEM and first.endswith(("ing", "ed")) and as_noun == 0)
 
 

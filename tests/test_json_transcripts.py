@@ -1,4 +1,4 @@
-"""Recognisers' own JSON (Amazon Transcribe, Whisper, Deepgram, AssemblyAI) read as timed, speaker-labelled segments."""
+"""Recognisers' own JSON (Amazon Transcribe, Whisper, whisper.cpp, Deepgram, AssemblyAI) read as timed segments."""
 
 from __future__ import annotations
 
