@@ -133,6 +133,14 @@ def test_an_amazon_transcribe_file_of_the_wrong_shape_is_refused_saying_where(br
         parse_transcript(json.dumps(doc), filename="amazon.json")
 
 
+def test_whisper_json_with_words_that_are_no_list_is_refused_saying_where():
+    doc = json.loads(WHISPER.read_text())
+    doc["segments"][1]["words"] = 7
+
+    with pytest.raises(TranscriptError, match="segment 1's words is int, not a list"):
+        parse_transcript(json.dumps(doc), filename="jfk.json")
+
+
 def test_json_of_no_known_shape_names_the_shapes_that_are_read():
     with pytest.raises(TranscriptError, match=r"Amazon Transcribe, Deepgram, AssemblyAI, Whisper, whisper\.cpp"):
         parse_transcript(json.dumps({"jobName": "x", "results": {"transcripts": []}}), filename="odd.json")

@@ -98,7 +98,7 @@ def _whisper(doc: dict[str, Any]) -> tuple[list[Segment], str | None]:
     decoder's average log-probability, and a speaker where WhisperX assigned one."""
     pieces = []
     for i, raw in enumerate(_dicts(doc["segments"], "segment", "segments")):
-        probabilities = [p for w in raw.get("words") or [] if isinstance(w, dict)
+        probabilities = [p for w in _list(raw.get("words"), f"segment {i}'s words") if isinstance(w, dict)
                          and (p := _confidence(w.get("probability", w.get("score")))) is not None]
         logprob = _number(raw.get("avg_logprob"))
         if not probabilities and logprob is not None:
@@ -117,7 +117,8 @@ def _whisper_cpp(doc: dict[str, Any]) -> tuple[list[Segment], str | None]:
     pieces = []
     for i, raw in enumerate(_dicts(doc["transcription"], "transcription entry", "transcription")):
         offsets = _dict(raw.get("offsets"), f"transcription entry {i}'s offsets")
-        tokens = [p for t in raw.get("tokens") or [] if isinstance(t, dict) and not str(t.get("text", "")).startswith("[_")
+        tokens = [p for t in _list(raw.get("tokens"), f"transcription entry {i}'s tokens")
+                  if isinstance(t, dict) and not str(t.get("text", "")).startswith("[_")
                   and (p := _confidence(t.get("p"))) is not None]
         pieces.append(Segment(*_times(_ms(offsets.get("from")), _ms(offsets.get("to")), f"transcription entry {i}"),
                               str(raw.get("text") or ""), None, round(sum(tokens) / len(tokens), 3) if tokens else None))
