@@ -95,6 +95,20 @@ def test_introductions_and_thanks_to_members_are_gated_where_they_are_said(said,
     assert gate_reasons(sentences) == [reason]
 
 
+@pytest.mark.parametrize(("said", "reason"), [
+    # an invitation to share with the show's own audience: Changelog News 170's classifieds
+    ("This is a new (and experimental) segment creating opportunity to share your startup, passion project, opinion, "
+     "big idea, upcoming event, etc. with your fellow ~25k readers and ~30k listeners.", PROMOTION),
+    ("Podcasts with about 30,000 listeners earn most of their money from ads.", None),  # a figure, not our audience
+])
+def test_what_the_show_says_of_its_own_audience_is_promotion(said, reason):
+    talk = "Caching the dependencies first cut our build from twenty minutes to two."
+    segments = [Segment(0.0, 10.0, talk, "Host"), Segment(600.0, 610.0, said, "Host"), Segment(1200.0, 1210.0, talk, "Host")]
+    sentences = split_sentences(Transcript(segments, "publisher", "vtt"))
+
+    assert set(gate_reasons(sentences)[1:-1]) == {reason}
+
+
 @pytest.mark.parametrize("said", [
     "We built the scheduler with our partners at the hospital, and it cut the waiting list by half.",
     "Support for Python 3.12 comes with the new release, and most of the stack already runs on it.",

@@ -37,6 +37,9 @@ HOUSEKEEPING = re.compile(r"\b(?:subscrib(?:e|ed|ing)\b|rate and review|leave us
                           rf"let's dive|sign up|check (?:it|them|us) out|(?:come|head) (?:on )?over to|{DOMAIN}|"
                           r"shout[- ]?outs?|(?:our )?newest (?:members|supporters|patrons)|click (?:through|here|the link)|"
                           r"support(?:s|ing)? (?:our|the) (?:work|show|podcast))", re.I)
+# The show's own audience by its size ("share it with your fellow ~25k readers"): a pitch, wherever it is made.
+OWN_AUDIENCE = re.compile(r"\b(?:our|your fellow) (?:~|about |over |nearly )?\d[\d,.]*k?\+? (?:readers|listeners|subscribers)\b",
+                          re.I)
 # What listeners are asked to subscribe to or follow is the speakers' own show, wherever else it is named: "subscribed
 # to Fork Around and Find Out" makes "come over to Fork Around and Find Out" self-promotion too.
 SUBSCRIBED_TO = re.compile(r"\b(?i:subscrib(?:e|ed|ing)|follow(?:ing)?)\s+(?i:to\s+|us\s+on\s+)?"
@@ -103,7 +106,7 @@ def gate_reasons(sentences: list[Sentence], context: EpisodeContext | None = Non
         lower = s.spoken.lower()
         if reasons[i] is None and SELF_INTRO.search(s.spoken):
             reasons[i] = INTRO_FLAG
-        elif reasons[i] is None and (len(HOUSEKEEPING.findall(s.spoken)) > 1
+        elif reasons[i] is None and (len(HOUSEKEEPING.findall(s.spoken)) > 1 or OWN_AUDIENCE.search(s.spoken)
                                    or (HOUSEKEEPING.search(s.spoken) and any(n in lower for n in names))):
             reasons[i] = PROMOTION
     ads = _ad_reads(sentences) | {i for i, s in enumerate(sentences) if AD_STRONG.search(s.spoken)}
