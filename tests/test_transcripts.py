@@ -113,6 +113,25 @@ def test_a_caption_speaker_change_starts_a_turn_of_its_own() -> None:
                                                      (1, "Aid is coming, officials say.")]
 
 
+def test_a_subtitle_cue_of_dashed_lines_holds_a_turn_a_line() -> None:
+    srt = ("1\n00:00:01,000 --> 00:00:04,000\n-Why move the build cluster first?\n- Because rollback was cheap there.\n\n"
+           "2\n00:00:04,000 --> 00:00:09,000\nWe kept the old one warm for a month.\n")
+    sentences = split_sentences(parse_transcript(srt, content_type="application/x-subrip"))
+    assert [(s.turn, s.text) for s in sentences] == [
+        (0, "Why move the build cluster first?"),
+        (1, "Because rollback was cheap there."),
+        (1, "We kept the old one warm for a month."),
+    ]
+
+
+@pytest.mark.parametrize("lines", ["So the cost was\n-5 percent on the first bill.",  # a sign
+                                   "-- and that was it.\n-- Really, that was it.",  # long dashes
+                                   "-Why move it first?\nBecause rollback was cheap."])  # not every line
+def test_other_dashes_opening_a_subtitle_line_are_text(lines: str) -> None:
+    t = parse_transcript(f"1\n00:00:01,000 --> 00:00:04,000\n{lines}\n", content_type="application/x-subrip")
+    assert [s.text for s in t.segments] == [" ".join(lines.split("\n"))]
+
+
 def test_captions_in_capitals_are_read_in_lower_case_and_acronyms_elsewhere_stay() -> None:
     shouted = parse_transcript(SRT.read_text().upper(), fmt="srt")
     assert shouted.segments[0].text == "when you first get started in podcasting, it's"

@@ -72,6 +72,7 @@ _LETTERS = re.compile(r"[^\W\d_]{2,}")  # words of two or more letters
 SHOUTED_SHARE = 0.95  # of those words, in capitals only: a transcript in capitals (broadcast captions), not acronyms
 MIN_SHOUTED_WORDS = 20
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_DIALOGUE_DASH = re.compile(r"^[-‐–]\s*(?=[^\W\d_]|[\"'“‘(\[])")  # "-Why?": subtitles' new speaker; not "--", "-5"
 
 
 def transcript_format(link_type: str | None, url: str) -> str | None:
@@ -278,7 +279,13 @@ def _repeated(before: list[str], after: list[str]) -> int:
 
 def _caption_turns(lines: list[str], start: float, end: float) -> list[tuple[str, float, float]]:
     """A cue's cleaned lines, cut where a line opens on broadcast captions' ">>" (a new speaker; not a ">>" inside a
-    line, as in "x >> 2"), each part with its share of the cue's time."""
+    line, as in "x >> 2"), each part with its share of the cue's time.
+
+    Subtitles put two speakers in one cue with a dash before each ("-Why that order?" / "-Because ..."): a cue of two
+    or more lines that all open so is read as one ">>" turn a line.
+    """
+    if len(lines) > 1 and all(_DIALOGUE_DASH.match(line) for line in lines):
+        lines = [f"{CAPTION_TURN} {_DIALOGUE_DASH.sub('', line, count=1)}" for line in lines]
     groups: list[list[str]] = []
     for line in lines:
         if not groups or line.startswith(CAPTION_TURN):
