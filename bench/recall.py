@@ -1,7 +1,7 @@
 """Recall@10 of reference insights on the team-labelled episodes in bench/labelled/, by the shared insight scorer.
 
 Usage: python bench/recall.py [-v] [--dev] [--asr speakerless|lower|unpunctuated|capitals] [--roll-up]
-                              [--scorer ../shared/tools/insight_recall.py]
+                              [--jitter AMOUNT [--seeds N]] [--scorer ../shared/tools/insight_recall.py]
 The scorer (`insight_recall.py`, outside this repository) runs `python -m pipeline extract --json --title` on each
 episode and matches its top ten against the references; its last line is JSON: recall, found, total, negatives,
 bad_length. The episodes are a second, larger yardstick beside the editor's six dev episodes: a change that helps
@@ -10,7 +10,8 @@ way speech recognition writes them: no speaker names, cues cut every CUE_SECONDS
 lower case, with `unpunctuated` lower case without punctuation, with `capitals` in capitals (as broadcast captions).
 `--roll-up` writes those copies as YouTube writes its automatic captions: a line of a few words at a time, each cue
 repeating the line before it (roll-up), the new words stamped inline, with a 10 ms cue between that shows the finished
-line alone.
+line alone. `--jitter` scores the set again N times with every passage score moved by up to AMOUNT (seeded, through
+bench/jittered.py) and prints the range found: a change to the extractor that moves recall less than that is noise.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -104,6 +107,8 @@ def main() -> int:
     parser.add_argument("--dev", action="store_true", help="the editor's six dev episodes instead of bench/labelled/")
     parser.add_argument("--asr", choices=ASR_STYLES, help="score copies written the way speech recognition writes them")
     parser.add_argument("--roll-up", action="store_true", help="write those copies as roll-up captions (YouTube's)")
+    parser.add_argument("--jitter", type=float, metavar="AMOUNT", help="move every passage score by up to this much")
+    parser.add_argument("--seeds", type=int, default=5, help="how many jittered runs (default 5)")
     args = parser.parse_args()
     if not args.scorer.is_file():
         print(f"The insight scorer {args.scorer} is not there; pass its path with --scorer.", file=sys.stderr)
@@ -121,7 +126,30 @@ def main() -> int:
         absolute = Path(folder) / "refs.json"
         absolute.write_text(json.dumps(refs), encoding="utf-8")
         command = [sys.executable, str(args.scorer), "--python", sys.executable, "--refs", str(absolute)]
-        return subprocess.run(command + ["-v"] * args.verbose, cwd=ROOT).returncode
+        if args.jitter is None:
+            return subprocess.run(command + ["-v"] * args.verbose, cwd=ROOT).returncode
+        return jittered_runs(command, args.jitter, args.seeds, Path(folder))
+
+
+def jittered_runs(command: list[str], amount: float, seeds: int, folder: Path) -> int:
+    """Run the scorer once per seed with jittered passage scores; print each result and the range found."""
+    interpreter = folder / "jittered-python"  # the scorer runs "<interpreter> -m pipeline extract ..."
+    interpreter.write_text(f"#!/bin/sh\nexec {shlex.quote(sys.executable)} "
+                           f"{shlex.quote(str(ROOT / 'bench' / 'jittered.py'))} \"$@\"\n", encoding="utf-8")
+    interpreter.chmod(0o755)
+    command[command.index("--python") + 1] = str(interpreter)
+    found = []
+    for seed in range(seeds):
+        env = {**os.environ, "PODBRIEF_BENCH_JITTER": str(amount), "PODBRIEF_BENCH_SEED": str(seed)}
+        run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+        if run.returncode:
+            print(run.stdout + run.stderr, file=sys.stderr)
+            return run.returncode
+        result = json.loads(run.stdout.strip().splitlines()[-1])
+        print(f"seed {seed}: {json.dumps(result)}", flush=True)
+        found.append(result["found"])
+    print(json.dumps({"jitter": amount, "seeds": seeds, "found_min": min(found), "found_max": max(found)}))
+    return 0
 
 
 if __name__ == "__main__":
