@@ -98,6 +98,18 @@ def test_no_two_insights_say_the_same_thing(path):
             assert len(a & b) / len(a | b) <= max(MAX_OVERLAP, 0.5)
 
 
+def test_an_insight_reads_as_at_most_three_sentences_where_the_splitter_sees_fewer():
+    said = ("The goal of a design document is to convince the reader the design is optimal given the situation. Grant lays "
+            "out your goal when writing, how to organize it, editing, and more. Then, he drops a bunch of nice tips he's "
+            "learned over the years: use short paragraphs, use an appendix, etc. Useful stuff!")  # Changelog News #130
+    segments = [Segment(0.0, 600.0, "Welcome to the show.", "Host"), Segment(600.0, 620.0, said, "Jerod Santo"),
+                Segment(700.0, 1300.0, "Thanks for listening.", "Host")]
+
+    insights = [i for i in extract_extractive(Transcript(segments, "publisher", "vtt"), settings=GREEDY) if not i.flags]
+
+    assert [i.text for i in insights] == [said[:said.index(" Then,")]]  # "etc. Useful stuff!" is two to a reader
+
+
 def test_long_episodes_get_at_most_fifteen_insights():
     transcript = _transcript("data/samples/transcripts/go-time-339.vtt")  # an hour
     insights = [i for i in extract_extractive(transcript, settings=DEFAULT) if not i.flags]

@@ -10,6 +10,7 @@ flagged insights instead.
 from __future__ import annotations
 
 import logging
+import re
 from itertools import pairwise
 
 from ..config import Settings, get_settings
@@ -26,6 +27,8 @@ log = logging.getLogger(__name__)
 EXTRACTOR = "extractive"
 MAX_SENTENCES = 3
 MIN_WORDS, MAX_WORDS = 18, 80  # of a whole insight, after cleaning (at most 80: the issue; 14 -> 18: 26 -> 28 of 114)
+MAX_QUOTE_WORDS = 100  # of its verbatim quote, disfluencies and all (the issue)
+READ_END = re.compile(r"[.!?](?=\s|$)")  # where a reader sees a sentence end
 SWEET_WORDS = (25, 65)
 MIN_SCORE = 0.45  # below this a passage is not worth a reader's time, however few insights that leaves
 MAX_OVERLAP = 0.4  # content-word Jaccard above which two insights say the same thing
@@ -128,18 +131,26 @@ def _passages(scored: list[Scored]) -> list[tuple[float, int, int]]:
                 break
             passage = scored[start:stop]
             words = sum(s.words for s in passage)
-            if words > MAX_WORDS:
+            text, quote = " ".join(s.clean for s in passage), " ".join(s.sentence.text for s in passage)
+            if words > MAX_WORDS or _reads_too_long(text, quote):
                 break
-            quote = " ".join(s.sentence.text for s in passage)
             if (words < MIN_WORDS or QUESTION.search(last.sentence.text.rstrip()) or last.clean.endswith(":")
                     or _breaks_quotation(quote)):  # a question, or a lead-in ("According to Stephan:") with no quote
                 continue
             info = sum(s.info * s.words for s in passage) / words + _cohesion(passage)
             penalty = max(s.penalty for s in passage) + 0.5 * sum(s.penalty for s in passage[1:]) / len(passage)
             score = (info * _length_factor(words) - penalty - lead - tail_penalty(scored, stop)
-                     - unresolved_cost(" ".join(s.clean for s in passage)))
+                     - unresolved_cost(text))
             out.append((_clamp(score), start, stop))
     return out
+
+
+def _reads_too_long(text: str, quote: str) -> bool:
+    """True when a passage reads as more than MAX_SENTENCES sentences, or more words than allowed, as a reader counts
+    them on the page: "etc. Useful stuff!" and "Windows is a platform. iOS as a platform." are two sentences each
+    (the splitter keeps them one), and a list's "-" takes a word's room."""
+    return (len(READ_END.findall(text)) > MAX_SENTENCES or len(text.split()) > MAX_WORDS
+            or len(quote.split()) > MAX_QUOTE_WORDS)
 
 
 def _leans_back(scored: list[Scored], start: int) -> bool:
