@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pipeline.config import Settings
+from pipeline.ingest.transcripts import parse_transcript
 from pipeline.insights.extractive import extract_extractive
+from pipeline.insights.features import WISH
 from pipeline.insights.gates import INTRO_FLAG, EpisodeContext, gate_reasons
 from pipeline.insights.sections import sections
 from pipeline.insights.sentences import split_sentences
 from pipeline.models import Segment, Transcript
 
+ROOT = Path(__file__).resolve().parent.parent
 COFFEE = ["coffee", "beans", "roast", "grinder", "espresso", "crema", "barista", "arabica"]
 ROCKETS = ["rocket", "orbit", "launch", "booster", "payload", "thrust", "capsule", "engine"]
 
@@ -104,3 +109,13 @@ def test_an_item_of_a_spoken_list_never_opens_a_pick_without_what_it_lists():
 
     listed = [i for i in picks if "60 percent" in i.quote or "130 flights" in i.quote]
     assert listed and all(i.quote.startswith("Honestly, there are two things") for i in listed)
+
+
+
+def test_a_wish_is_no_insight():
+    path = ROOT / "data" / "samples" / "transcripts" / "ship-it-135.vtt"  # "I would love to have someone from Netflix ..."
+    transcript = parse_transcript(path.read_bytes(), filename=path.name)
+
+    insights = [i for i in extract_extractive(transcript, context=EpisodeContext("The last Ship It")) if not i.flags]
+
+    assert insights and not [i.text for i in insights if WISH.search(i.text.lower())]
