@@ -444,14 +444,15 @@ def _text_seconds(stamp: str) -> float | None:
 def _place(paragraphs: list[tuple[str | None, float | None, str]]) -> list[Segment]:
     """Segments of (speaker, start or None, text): each starts at its stamp, or where the one before ends, and ends
     where the next stamp starts, or after its words at ~150 wpm (a stamp earlier than the time reached is ignored)."""
-    stamped = [i for i, (_, start, _) in enumerate(paragraphs) if start is not None]
+    stamps = [(i, start) for i, (_, start, _) in enumerate(paragraphs) if start is not None]
+    stamped = [i for i, _ in stamps]
     segments: list[Segment] = []
     clock = 0.0
     for i, (speaker, start, body) in enumerate(paragraphs):
         begin = start if start is not None and start >= (segments[-1].start_s if segments else 0.0) else clock
         spoken = begin + len(body.split()) / WORDS_PER_SECOND
-        later = (paragraphs[stamped[k]][1] for k in range(bisect_right(stamped, i), len(stamped)))  # stamps after it
-        after = next((s for s in later if s is not None and s > begin), None)
+        later = (stamps[k][1] for k in range(bisect_right(stamped, i), len(stamps)))  # the stamps after this paragraph
+        after = next((s for s in later if s > begin), None)
         if after is None:
             end = spoken
         else:  # until the next stamp, or, when the next paragraph has none, after its words if that comes first
