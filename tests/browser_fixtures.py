@@ -114,13 +114,17 @@ def reveal(page: object, header: str, target: object) -> None:
     """Open the expander titled `header` until `target` in it can be used.
 
     A rerun can re-mount the expander closed just after a click (signing in changes what it holds), so this checks
-    again once the page has settled rather than trusting one click.
+    again once the page has settled rather than trusting one click. It clicks the header only while the expander is
+    closed (its content inert): on a loaded machine the content can lag the opening, and a second click shuts it.
     """
+    expander = page.locator('[data-testid="stExpander"]').filter(  # type: ignore[attr-defined]
+        has=page.get_by_text(header, exact=True)).last  # type: ignore[attr-defined]
     for _ in range(4):
         settle(page)
         if target.is_visible() and target.is_enabled():  # type: ignore[attr-defined]
             return
-        page.get_by_text(header, exact=True).click()  # type: ignore[attr-defined]
+        if expander.locator('[data-testid="stExpanderDetails"]').first.get_attribute("inert") is not None:
+            page.get_by_text(header, exact=True).click()  # type: ignore[attr-defined]
         try:
             target.wait_for(state="visible", timeout=5_000)  # type: ignore[attr-defined]
         except PlaywrightTimeout:
