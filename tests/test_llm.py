@@ -159,6 +159,21 @@ def test_insights_breaking_the_rules_are_dropped(openai_server, short):
     assert result.dropped == 3
 
 
+def test_takeaways_longer_than_a_reader_allows_are_dropped(openai_server, short):
+    quote = short.segments[1].text
+    openai_server.script(reply({"insights": [
+        {"text": "Rookie mistakes happen. iOS shows it. macOS too. watchOS as well.", "quote": quote, "score": 0.9},
+        {"text": "New podcasters make rookie mistakes, " + "and more " * 40 + "of them.", "quote": quote, "score": 0.9},
+        {"text": "New podcasters are almost guaranteed to make a handful of rookie mistakes.", "quote": quote,
+         "score": 0.8},
+    ]}))
+
+    result = extract_llm(short, settings=_settings(openai_server), cache_dir=None)
+
+    assert [i.text[:14] for i in result.insights] == ["New podcasters"]  # four sentences to a reader; 86 words
+    assert result.dropped == 2
+
+
 def test_invalid_json_is_asked_again(openai_server, short):
     openai_server.script(invalid_json(), good())
 

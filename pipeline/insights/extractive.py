@@ -10,13 +10,13 @@ flagged insights instead.
 from __future__ import annotations
 
 import logging
-import re
 from itertools import pairwise
 
 from ..config import Settings, get_settings
 from ..models import ExtractedInsight, Transcript
 from .features import BACKREF, QUESTION, SOFT_BACKREF, Scored, lead_penalty, score_sentences, tail_penalty, unresolved_cost
 from .gates import GARBLED, EpisodeContext, gate_reasons, sentence_confidences
+from .lengths import MAX_SENTENCES, MAX_WORDS, length_problem
 from .relevance import title_relevance
 from .sections import chapter_sections, sections
 from .sentences import split_sentences
@@ -25,10 +25,7 @@ from .textquality import is_garbled
 log = logging.getLogger(__name__)
 
 EXTRACTOR = "extractive"
-MAX_SENTENCES = 3
-MIN_WORDS, MAX_WORDS = 18, 80  # of a whole insight, after cleaning (at most 80: the issue; 14 -> 18: 26 -> 28 of 114)
-MAX_QUOTE_WORDS = 100  # of its verbatim quote, disfluencies and all (the issue)
-READ_END = re.compile(r"[.!?](?=\s|$)")  # where a reader sees a sentence end
+MIN_WORDS = 18  # of a whole insight, after cleaning (14 -> 18: 26 -> 28 of 114)
 SWEET_WORDS = (25, 65)
 MIN_SCORE = 0.45  # below this a passage is not worth a reader's time, however few insights that leaves
 MAX_OVERLAP = 0.4  # content-word Jaccard above which two insights say the same thing
@@ -132,7 +129,7 @@ def _passages(scored: list[Scored]) -> list[tuple[float, int, int]]:
             passage = scored[start:stop]
             words = sum(s.words for s in passage)
             text, quote = " ".join(s.clean for s in passage), " ".join(s.sentence.text for s in passage)
-            if words > MAX_WORDS or _reads_too_long(text, quote):
+            if words > MAX_WORDS or length_problem(text, quote):
                 break
             if (words < MIN_WORDS or QUESTION.search(last.sentence.text.rstrip()) or last.clean.endswith(":")
                     or _breaks_quotation(quote)):  # a question, or a lead-in ("According to Stephan:") with no quote
@@ -143,14 +140,6 @@ def _passages(scored: list[Scored]) -> list[tuple[float, int, int]]:
                      - unresolved_cost(text))
             out.append((_clamp(score), start, stop))
     return out
-
-
-def _reads_too_long(text: str, quote: str) -> bool:
-    """True when a passage reads as more than MAX_SENTENCES sentences, or more words than allowed, as a reader counts
-    them on the page: "etc. Useful stuff!" and "Windows is a platform. iOS as a platform." are two sentences each
-    (the splitter keeps them one), and a list's "-" takes a word's room."""
-    return (len(READ_END.findall(text)) > MAX_SENTENCES or len(text.split()) > MAX_WORDS
-            or len(quote.split()) > MAX_QUOTE_WORDS)
 
 
 def _leans_back(scored: list[Scored], start: int) -> bool:
