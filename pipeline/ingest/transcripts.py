@@ -445,13 +445,12 @@ def _place(paragraphs: list[tuple[str | None, float | None, str]]) -> list[Segme
     """Segments of (speaker, start or None, text): each starts at its stamp, or where the one before ends, and ends
     where the next stamp starts, or after its words at ~150 wpm (a stamp earlier than the time reached is ignored)."""
     stamps = [(i, start) for i, (_, start, _) in enumerate(paragraphs) if start is not None]
-    stamped = [i for i, _ in stamps]
     segments: list[Segment] = []
     clock = 0.0
     for i, (speaker, start, body) in enumerate(paragraphs):
         begin = start if start is not None and start >= (segments[-1].start_s if segments else 0.0) else clock
         spoken = begin + len(body.split()) / WORDS_PER_SECOND
-        later = (stamps[k][1] for k in range(bisect_right(stamped, i), len(stamps)))  # the stamps after this paragraph
+        later = (stamps[k][1] for k in range(bisect_right(stamps, i, key=lambda stamp: stamp[0]), len(stamps)))
         after = next((s for s in later if s > begin), None)
         if after is None:
             end = spoken
