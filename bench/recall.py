@@ -125,19 +125,24 @@ def main() -> int:
             episode["file"] = str(asr_copy(source, args.asr, Path(folder), scorer, roll_up=args.roll_up) if scorer else source)
         absolute = Path(folder) / "refs.json"
         absolute.write_text(json.dumps(refs), encoding="utf-8")
-        command = [sys.executable, str(args.scorer), "--python", sys.executable, "--refs", str(absolute)]
+        python = sys.executable if args.jitter is None else jittered_interpreter(Path(folder))
+        command = [sys.executable, str(args.scorer), "--python", python, "--refs", str(absolute)]
         if args.jitter is None:
             return subprocess.run(command + ["-v"] * args.verbose, cwd=ROOT).returncode
-        return jittered_runs(command, args.jitter, args.seeds, Path(folder))
+        return jittered_runs(command, args.jitter, args.seeds)
 
 
-def jittered_runs(command: list[str], amount: float, seeds: int, folder: Path) -> int:
-    """Run the scorer once per seed with jittered passage scores; print each result and the range found."""
-    interpreter = folder / "jittered-python"  # the scorer runs "<interpreter> -m pipeline extract ..."
+def jittered_interpreter(folder: Path) -> str:
+    """An executable the scorer can run as "<it> -m pipeline extract ...": bench/jittered.py under this Python."""
+    interpreter = folder / "jittered-python"
     interpreter.write_text(f"#!/bin/sh\nexec {shlex.quote(sys.executable)} "
                            f"{shlex.quote(str(ROOT / 'bench' / 'jittered.py'))} \"$@\"\n", encoding="utf-8")
     interpreter.chmod(0o755)
-    command[command.index("--python") + 1] = str(interpreter)
+    return str(interpreter)
+
+
+def jittered_runs(command: list[str], amount: float, seeds: int) -> int:
+    """Run the scorer once per seed with jittered passage scores; print each result and the range found."""
     found = []
     for seed in range(seeds):
         env = {**os.environ, "PODBRIEF_BENCH_JITTER": str(amount), "PODBRIEF_BENCH_SEED": str(seed)}
