@@ -111,7 +111,6 @@ def test_an_item_of_a_spoken_list_never_opens_a_pick_without_what_it_lists():
     assert listed and all(i.quote.startswith("Honestly, there are two things") for i in listed)
 
 
-
 def test_a_wish_is_no_insight():
     path = ROOT / "data" / "samples" / "transcripts" / "ship-it-135.vtt"  # "I would love to have someone from Netflix ..."
     transcript = parse_transcript(path.read_bytes(), filename=path.name)
