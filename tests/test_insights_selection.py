@@ -7,7 +7,7 @@ from pathlib import Path
 from pipeline.config import Settings
 from pipeline.ingest.transcripts import parse_transcript
 from pipeline.insights.extractive import extract_extractive
-from pipeline.insights.features import WISH
+from pipeline.insights.features import BANTER, WISH
 from pipeline.insights.gates import INTRO_FLAG, EpisodeContext, gate_reasons
 from pipeline.insights.sections import sections
 from pipeline.insights.sentences import split_sentences
@@ -118,3 +118,10 @@ def test_a_wish_is_no_insight():
     insights = [i for i in extract_extractive(transcript, context=EpisodeContext("The last Ship It")) if not i.flags]
 
     assert insights and not [i.text for i in insights if WISH.search(i.text.lower())]
+
+
+def test_a_wish_costs_once_and_a_reaction_stays_banter():
+    wish, reaction = "i would love to have someone from netflix on the show", "oh, i'd love that"
+
+    assert WISH.search(wish) and not BANTER.search(wish)
+    assert BANTER.search(reaction) and not WISH.search(reaction)
