@@ -125,3 +125,4 @@ def test_a_wish_costs_once_and_a_reaction_stays_banter():
 
     assert WISH.search(wish) and not BANTER.search(wish)
     assert BANTER.search(reaction) and not WISH.search(reaction)
+    assert BANTER.search("i'd love tomorrow's show to be as good")  # "to" only as a word makes a wish

@@ -50,8 +50,8 @@ BANTER = re.compile(r"\b(?:how are you|how's it going|doing (?:great|well|good)|
                     r"oh my god|love that|that's (?:awesome|amazing|great|funny|hilarious|cool|fair|true|so true)|"
                     r"exactly|absolutely|for sure|no way|dude|lol|haha\w*|great question|good question|"
                     r"i'm (?:so )?(?:excited|sad|glad)|i don't know|i guess|i'm not sure|whatever|ridiculous|"
-                    r"i can't wait|miss (?:you|him|her|them)|i'd (?:also |really )?love(?! to)|i would love(?! to)|i feel like|"
-                    r"we should have|so fun|so cool)\b")
+                    r"i can't wait|miss (?:you|him|her|them)|i'd (?:also |really )?love(?! to\b)|i would love(?! to\b)|"
+                    r"i feel like|we should have|so fun|so cool)\b")
 WISH = re.compile(r"\b(?:i would (?:really |also )?love to|i'd (?:really |also )?love to|i wish|hopefully)\b")  # not a takeaway
 WISH_COST = 0.2  # found 13/30 and 36/114 at 0, 0.1 and 0.2: a reader's gain, not the yardsticks'
 GENERAL = re.compile(r"\b(?:is|are|isn't|aren't|can|can't|should|must|means|makes|have to|has to|need to|needs to|"
