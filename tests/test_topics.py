@@ -333,7 +333,21 @@ def test_a_carried_phrase_name_that_no_member_says_any_more_is_named_afresh() ->
     texts = ["Creating good audio quality is key to keeping listeners.", "Muffle the sound in a closet.",
              "Audio quality matters more than the microphone.", "We pay for hosting by the hour."]
 
-    forget_unsaid(names, texts, np.array([0, 0, 1, 2]))
+    forget_unsaid(names, texts, np.array([0, 0, 1, 2]), [["Good audio"], ["Audio quality"], ["Hosting costs"]])
 
     assert names[0].label is None  # its members are about audio now
     assert names[1].label == "Audio quality" and names[2].label == "Hosting costs"  # said; an editor's name stays
+
+
+def test_a_name_one_member_said_gives_way_once_enough_members_share_a_phrase() -> None:
+    texts = ["I think the problem is going to get redefined, to borrow Kent's staff engineer analogy.",  # Go Time 339
+             "AI coding agents are trained on data with a knowledge cutoff.",  # Changelog News 180
+             "Stop generating: AI coding tools still need an engineer who thinks.",
+             "You can't code those languages badly and succeed."]
+    grown, alone = [Name("Engineer analogy", "phrases")], [Name("Engineer analogy", "phrases")]
+
+    forget_unsaid(grown, texts, np.zeros(4, dtype=int), [["AI coding", "Knowledge cutoff"]])
+    forget_unsaid(alone, texts, np.zeros(4, dtype=int), [["Knowledge cutoff", "Languages badly"]])
+
+    assert grown[0].label is None  # two members say "AI coding": a new topic would be called that
+    assert alone[0].label == "Engineer analogy"  # no phrase is shared yet: the name stays, as stable as it was

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .labels import MIN_PHRASE_MEMBERS
+
 KEEP_NAME_SHARE = 0.5  # a topic keeps its machine-made name while at least this share of its members stays
 EDITOR = "editor"
 KEYWORDS = "keywords"
@@ -102,14 +104,25 @@ def carry_names(previous: list[dict], editor_rows: list[dict], topic_ids: list[s
     return names
 
 
-def forget_unsaid(names: list[Name], texts: list[str], labels: np.ndarray) -> None:
-    """Name afresh a cluster whose carried phrase name none of its members (`texts`, by `labels`) says any more.
+def forget_unsaid(names: list[Name], texts: list[str], labels: np.ndarray, phrases: list[list[str]]) -> None:
+    """Name afresh a cluster whose carried phrase name too few of its members (`texts`, by `labels`) say any more.
 
     Insights that joined by assignment between two clusterings can turn a topic into another subject: a topic named
-    "AI/ML" that now holds insights on audio quality.
+    "AI/ML" that now holds insights on audio quality. And a topic first named when it was small, by a phrase one
+    member said ("Engineer analogy"), is named afresh once one of its phrases (`phrases`, fresh) is said by
+    MIN_PHRASE_MEMBERS of its members, as a new topic's name would be; while none is, the old name stays.
     """
     for c, name in enumerate(names):
-        if name.source == PHRASES and name.label is not None:
-            said = name.label.lower()
-            if not any(said in texts[i].lower() for i in np.flatnonzero(labels == c)):
-                names[c] = Name(merged_ids=name.merged_ids)
+        if name.source != PHRASES or name.label is None:
+            continue
+        members = [texts[i].lower() for i in np.flatnonzero(labels == c)]
+        needed = MIN_PHRASE_MEMBERS if len(members) > MIN_PHRASE_MEMBERS else 1
+        said = _said_by(name.label, members)
+        if not said or (said < needed and any(_said_by(p, members) >= needed for p in phrases[c])):
+            names[c] = Name(merged_ids=name.merged_ids)
+
+
+def _said_by(phrase: str, members: list[str]) -> int:
+    """How many of the (lower-cased) member texts hold the phrase."""
+    low = phrase.lower()
+    return sum(low in text for text in members)

@@ -194,7 +194,7 @@ def _recluster(store: Store, settings: Settings, started: float) -> TopicRun:
     counts = overlap(was, labels, k, [p["topic_id"] for p in previous])
     edited = store.rows("topics", "label_source = 'editor' OR array_length(merged_ids) > 0")  # read late: see carry_names
     names = carry_names(previous, edited, topic_ids, counts, sizes)
-    forget_unsaid(names, sampled, labels[sample])
+    forget_unsaid(names, sampled, labels[sample], phrases)
     _name_afresh(names, keywords, phrases, _examples(texts, labels, sims, k), settings)
     projection = _fit_projection(centroids, vectors)
     xy = _positions(vectors, centroids, labels, projection)
