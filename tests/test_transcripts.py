@@ -124,7 +124,22 @@ def test_a_subtitle_cue_of_dashed_lines_holds_a_turn_a_line() -> None:
     ]
 
 
+def test_a_subtitle_line_that_opens_on_a_dash_after_a_finished_sentence_is_the_next_speaker() -> None:
+    srt = ("1\n00:00:01,000 --> 00:00:04,000\nWhy move the build cluster first?\n-Because rollback was cheap there.\n\n"
+           "2\n00:00:04,000 --> 00:00:09,000\nWe kept the old one warm.\n- \"Warm\" meaning running?\n-Yes, for a month.\n")
+    sentences = split_sentences(parse_transcript(srt, content_type="application/x-subrip"))
+    assert [(s.turn, s.text) for s in sentences] == [
+        (0, "Why move the build cluster first?"),
+        (1, "Because rollback was cheap there."),
+        (1, "We kept the old one warm."),
+        (2, '"Warm" meaning running?'),
+        (3, "Yes, for a month."),
+    ]
+
+
 @pytest.mark.parametrize("lines", ["So the cost was\n-5 percent on the first bill.",  # a sign
+                                   "We moved the tool\n- the one I mentioned - first.",  # a dash inside a sentence
+                                   "We moved it.\n- and then the rest.",  # no new sentence
                                    "-- and that was it.\n-- Really, that was it.",  # long dashes
                                    "-Why move it first?\nBecause rollback was cheap."])  # not every line
 def test_other_dashes_opening_a_subtitle_line_are_text(lines: str) -> None:

@@ -10,6 +10,7 @@ import re
 from bisect import bisect_right
 from dataclasses import replace
 from html.parser import HTMLParser
+from itertools import pairwise
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
@@ -278,15 +279,28 @@ def _repeated(before: list[str], after: list[str]) -> int:
     return next((n for n in range(min(len(before), len(after)), 0, -1) if after[:n] == before[-n:]), 0)
 
 
+def _answered(before: str, line: str) -> str:
+    """A subtitle line as a ">>" turn when a dash opens it on a new sentence after a line that ended one, else as it is."""
+    dash = _DIALOGUE_DASH.match(line)
+    rest = line[dash.end():] if dash else ""
+    if dash and rest.lstrip("\"'“‘([")[:1].isupper() and before.rstrip("\"'”’)]").endswith((".", "?", "!", "…")):
+        return f"{CAPTION_TURN} {rest}"
+    return line
+
+
 def _caption_turns(lines: list[str], start: float, end: float) -> list[tuple[str, float, float]]:
     """A cue's cleaned lines, cut where a line opens on broadcast captions' ">>" (a new speaker; not a ">>" inside a
     line, as in "x >> 2"), each part with its share of the cue's time.
 
     Subtitles put two speakers in one cue with a dash before each ("-Why that order?" / "-Because ..."): a cue of two
-    or more lines that all open so is read as one ">>" turn a line.
+    or more lines that all open so is read as one ">>" turn a line. Some put the dash before the second speaker
+    only ("Why that order?" / "-Because ..."): a later line opening on a dash and a capital, after a line that ends a
+    sentence, is a turn too; one that goes on from an unfinished line ("the tool" / "- the one I said") is text.
     """
     if len(lines) > 1 and all(_DIALOGUE_DASH.match(line) for line in lines):
         lines = [f"{CAPTION_TURN} {_DIALOGUE_DASH.sub('', line, count=1)}" for line in lines]
+    else:
+        lines = lines[:1] + [_answered(before, line) for before, line in pairwise(lines)]
     groups: list[list[str]] = []
     for line in lines:
         if not groups or line.startswith(CAPTION_TURN):
