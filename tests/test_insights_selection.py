@@ -7,7 +7,7 @@ from pathlib import Path
 from pipeline.config import Settings
 from pipeline.ingest.transcripts import parse_transcript
 from pipeline.insights.extractive import extract_extractive
-from pipeline.insights.features import BANTER, WISH
+from pipeline.insights.features import BANTER, QUESTION, WISH
 from pipeline.insights.gates import INTRO_FLAG, EpisodeContext, gate_reasons
 from pipeline.insights.sections import sections
 from pipeline.insights.sentences import split_sentences
@@ -126,3 +126,15 @@ def test_a_wish_costs_once_and_a_reaction_stays_banter():
     assert WISH.search(wish) and not BANTER.search(wish)
     assert BANTER.search(reaction) and not WISH.search(reaction)
     assert BANTER.search("i'd love tomorrow's show to be as good")  # "to" only as a word makes a wish
+
+
+def test_a_question_asked_after_its_lead_in_is_no_insight():
+    asked = "So in 20 years, do you think that engineers are going to be replaced, or are their roles going to be --"
+    said = ["If you think Go is simple, read the scheduler.", "Whatever you think of it, Go 1 code still compiles.",
+            "I do think you should pin your versions."]
+
+    assert QUESTION.search(asked) and not [s for s in said if QUESTION.search(s)]
+    path = ROOT / "data" / "samples" / "transcripts" / "go-time-339.vtt"  # the host's question, cut off by the answer
+    insights = extract_extractive(parse_transcript(path.read_bytes(), filename=path.name),
+                                  context=EpisodeContext("Does Go still make sense?"))
+    assert insights and not [i.text for i in insights if "do you think" in i.text.lower()]

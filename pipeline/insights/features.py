@@ -57,8 +57,9 @@ WISH_COST = 0.2  # found 13/30 and 36/114 at 0, 0.1 and 0.2: a reader's gain, no
 GENERAL = re.compile(r"\b(?:is|are|isn't|aren't|can|can't|should|must|means|makes|have to|has to|need to|needs to|"
                      r"tends? to|always|never|every|most|anyone|everyone|whoever|whenever)\b")  # general claims
 NARRATIVE = re.compile(r"\b(?:was|were|had|did|used to|remember|went|said|told|the other day|back then|yesterday)\b")
-QUESTION = re.compile(r"\?[\"'”’)]*$|^\W*(?:can|could|would|will|do|does|did|is|are|have|has)\s+(?:you|we|they|it|there)\b",
-                      re.I)
+QUESTION = re.compile(r"\?[\"'”’)]*$|^\W*(?:can|could|would|will|do|does|did|is|are|have|has)\s+(?:you|we|they|it|there)\b|"
+                      r"(?:^|[,;]\s*)(?:so\s+|and\s+|but\s+)?(?:do|does|did|would|could|can|will|are|have)\s+you\s+"
+                      r"(?:think|know|see|feel|believe|expect|agree|say)\b", re.I)
 META = re.compile(r"\b(?:episodes?|shows?|podcasts?|listeners?|listening|hosts?|guests?)\b", re.I)  # talk about the show
 DANGLING = re.compile(r"^\W*(?:if|when|whenever|because|although|while|unless)\b(?:[^,;:—-]*|.*\.\.\.|.*…)$", re.I)
 SETUP = re.compile(r"^\W*(?:say|imagine|suppose|let's say|picture this|for example|for instance)\b", re.I)
