@@ -7,7 +7,7 @@ from pathlib import Path
 from pipeline.config import Settings
 from pipeline.ingest.transcripts import parse_transcript
 from pipeline.insights.extractive import extract_extractive
-from pipeline.insights.features import BANTER, QUESTION, WISH
+from pipeline.insights.features import BANTER, QUESTION, RAW_LEAD, WISH
 from pipeline.insights.gates import INTRO_FLAG, EpisodeContext, gate_reasons
 from pipeline.insights.sections import sections
 from pipeline.insights.sentences import split_sentences
@@ -138,3 +138,10 @@ def test_a_question_asked_after_its_lead_in_is_no_insight():
     insights = extract_extractive(parse_transcript(path.read_bytes(), filename=path.name),
                                   context=EpisodeContext("Does Go still make sense?"))
     assert insights and not [i.text for i in insights if "do you think" in i.text.lower()]
+
+
+def test_an_answers_no_leans_on_its_question_and_other_nos_do_not():
+    answer = "No, because the static check linter is really good, and everybody should be supporting it."  # Go Time 250
+    said = ["No one reads the release notes.", "No matter the language, tests pay off.", "Nobody ships on Fridays."]
+
+    assert RAW_LEAD.match(answer) and not [s for s in said if RAW_LEAD.match(s)]

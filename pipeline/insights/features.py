@@ -94,7 +94,7 @@ STORY_COST = 0.1  # an anecdote's opening ("There was a bill the other day"); 0.
 UNRESOLVED_COST = 0.15  # per unnamed "this library", up to two; found 13/30 (dev), 26/114 (bench/labelled): was 13, 21
 STORY = re.compile(r"^\W*(?:(?:so|and|but|well|i think|i mean),? )*(?:there (?:was|were)|i remember|one time|back (?:in|when)|"
                    r"years ago)\b|\bthe other day\b", re.I)  # a story's opening: the point, if any, comes later
-RAW_LEAD = re.compile(r"^\W*(?:and|but|or|because|i mean|like|yeah|yes|right|exactly|well(?!-))\b", re.I)  # goes on
+RAW_LEAD = re.compile(r"^\W*(?:and|but|or|because|i mean|like|yeah|yes|no(?=[,.!])|right|exactly|well(?!-))\b", re.I)  # goes on
 CONTINUES = ("...", "…", "-", "—", ",", ":")  # a sentence ending so leaves its thought to the next one
 WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*|\d[\d.,:%]*")
 TOKEN = re.compile(r"[a-z][a-z'’]*|[^\sa-z]")  # words and single marks, of lower-cased text
