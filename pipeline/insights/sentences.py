@@ -20,8 +20,9 @@ RUN_ON_BOUNDARY = 0.25  # ...a sentence ends this likely (the best F1 of its bou
 MIN_PIECE_WORDS, MAX_PIECE_WORDS = 8, 40  # into pieces of this many words
 MAX_FALSE_START_WORDS = 4  # a fragment this short before "--" is a false start, not an aside
 
-_BOUNDARY_AT = r"(?:[.!?]+|…|\.\.\.)[\"'”’)\]]*(?=\s+(?:>\s*)*(?:\\?\[[a-z][^\]]{{0,40}}\\?\]\s*)?[\"'“‘(\[]?[{0}])"
-# ">": a quoted line; "[win alert]": a stage direction between two sentences
+_BOUNDARY_AT = (r"(?:[.!?]+|…|\.\.\.)[\"'”’)\]*]*(?=\s+(?:>\s*)*(?:\\?\[[a-z][^\]]{{0,40}}\\?\]\s*)?\*{{0,2}}"
+                r"[\"'“‘(\[]?[{0}])")
+# ">": a quoted line; "[win alert]": a stage direction between two sentences; "*See also*": emphasis
 _BOUNDARY = re.compile(_BOUNDARY_AT.format("A-Z0-9"))
 _UNCASED_BOUNDARY = re.compile(_BOUNDARY_AT.format("A-Za-z0-9"))  # "... it. so we ...", in a lower-cased transcript
 MIN_CAPITALISED = 0.01  # a transcript with fewer capitalised words than this is lower-cased (some ASR output)
@@ -166,7 +167,7 @@ def _title_breaks(pieces: list[tuple[str, float, float]], starts: list[int]) -> 
     breaks = []
     began = True  # whether cue k-1 starts a sentence
     for k in range(1, len(pieces)):
-        prev, nxt = unmark(_HEADING.sub("", pieces[k - 1][0])), pieces[k][0]  # "[Headline](https://...)" too
+        prev, nxt = (unmark(_HEADING.sub("", piece)) for piece in (pieces[k - 1][0], pieces[k][0]))  # "[Headline](...)" too
         lead_in = prev[:1].isupper() and prev.endswith(":") and len(prev.split()) <= MAX_TITLE_WORDS  # "Name:"
         title = nxt[:1].isupper() and (lead_in or (began and _bare_line(prev)))
         if title:
