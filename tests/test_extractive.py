@@ -231,7 +231,7 @@ def test_a_linked_headline_is_a_sentence_of_its_own_and_the_passage_it_heads_ope
     assert lead_penalty(scored, 0) < 0 == lead_penalty(scored, 1)  # it names the story that follows
 
 
-def test_a_linked_headline_after_a_short_line_is_a_sentence_of_its_own():
+def test_a_linked_headline_is_a_sentence_of_its_own_whatever_comes_before_it():
     lines = ["Fork the codebase and add skills to adapt it to your needs instead.", "*See also: [nanobot](https://x.y/n)*",
              "[Stop generating, start thinking](https://localghost.dev/blog/stop-generating-start-thinking/)",
              "Sophie Koonin explains why she's unsettled by so many people going so hard on LLM-generated code."]  # News 180
@@ -239,6 +239,12 @@ def test_a_linked_headline_after_a_short_line_is_a_sentence_of_its_own():
                                            "publisher", "vtt"))
 
     assert [s.text for s in sentences] == lines  # the headline opened on "[": it ran into the line before and after
+    quoted = ['> "defaults are the most powerful force in technology"',  # News 150: a quote, then the next story
+              "[Coding agents are already commoditized](https://www.seangoedecke.com/ai-agents-are-commoditized/)",
+              "Sean Goedecke says it's a tough market to sell a better AI coding agent in."]
+    sentences = split_sentences(Transcript([Segment(10.0 * i, 10.0 * i + 9, text) for i, text in enumerate(quoted)],
+                                           "publisher", "vtt"))
+    assert [s.text for s in sentences] == quoted
 
 
 def test_a_link_target_is_not_read_as_garbled_speech():

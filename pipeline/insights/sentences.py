@@ -163,13 +163,15 @@ def _time_at(offset: int, starts: list[int], times: list[tuple[float, float, int
 
 
 def _title_breaks(pieces: list[tuple[str, float, float]], starts: list[int]) -> list[int]:
-    """Offsets where a short unpunctuated cue that began a sentence (a headline, "Name:") is followed by a new one."""
+    """Offsets where a short unpunctuated cue that began a sentence (a headline, "Name:") is followed by a new one, and
+    where a cue that is nothing but a linked headline ("[Coding agents are already commoditized](https://...)") starts."""
     breaks = []
     began = True  # whether cue k-1 starts a sentence
     for k in range(1, len(pieces)):
         prev, nxt = (unmark(_HEADING.sub("", piece)) for piece in (pieces[k - 1][0], pieces[k][0]))  # "[Headline](...)" too
         lead_in = prev[:1].isupper() and prev.endswith(":") and len(prev.split()) <= MAX_TITLE_WORDS  # "Name:"
-        title = nxt[:1].isupper() and (lead_in or (began and _bare_line(prev)))
+        linked = _MD_LINK.fullmatch(pieces[k][0].strip()) is not None and _bare_line(nxt)
+        title = nxt[:1].isupper() and (lead_in or linked or (began and _bare_line(prev)))
         if title:
             breaks.append(starts[k] - 1)
         began = title or _ENDED.search(prev) is not None
