@@ -113,28 +113,18 @@ def test_a_caption_speaker_change_starts_a_turn_of_its_own() -> None:
                                                      (1, "Aid is coming, officials say.")]
 
 
-def test_a_subtitle_cue_of_dashed_lines_holds_a_turn_a_line() -> None:
-    srt = ("1\n00:00:01,000 --> 00:00:04,000\n-Why move the build cluster first?\n- Because rollback was cheap there.\n\n"
-           "2\n00:00:04,000 --> 00:00:09,000\nWe kept the old one warm for a month.\n")
+@pytest.mark.parametrize(("cues", "turns"), [
+    (["-Why move the build cluster first?\n- Because rollback was cheap there.", "We kept the old one warm."],
+     [0, 1, 1]),  # every line of the cue opens on the dash
+    (["Why move the build cluster first?\n-Because rollback was cheap there.",
+      'We kept the old one warm.\n- "Warm" meaning running?\n-Yes, for a month.'],
+     [0, 1, 1, 2, 3]),  # only the next speaker's line does, after a finished sentence
+])
+def test_a_subtitle_line_that_opens_on_a_dialogue_dash_is_the_next_speaker(cues: list[str], turns: list[int]) -> None:
+    srt = "".join(f"{n}\n00:00:0{2 * n},000 --> 00:00:0{2 * n + 2},000\n{cue}\n\n" for n, cue in enumerate(cues, 1))
     sentences = split_sentences(parse_transcript(srt, content_type="application/x-subrip"))
-    assert [(s.turn, s.text) for s in sentences] == [
-        (0, "Why move the build cluster first?"),
-        (1, "Because rollback was cheap there."),
-        (1, "We kept the old one warm for a month."),
-    ]
-
-
-def test_a_subtitle_line_that_opens_on_a_dash_after_a_finished_sentence_is_the_next_speaker() -> None:
-    srt = ("1\n00:00:01,000 --> 00:00:04,000\nWhy move the build cluster first?\n-Because rollback was cheap there.\n\n"
-           "2\n00:00:04,000 --> 00:00:09,000\nWe kept the old one warm.\n- \"Warm\" meaning running?\n-Yes, for a month.\n")
-    sentences = split_sentences(parse_transcript(srt, content_type="application/x-subrip"))
-    assert [(s.turn, s.text) for s in sentences] == [
-        (0, "Why move the build cluster first?"),
-        (1, "Because rollback was cheap there."),
-        (1, "We kept the old one warm."),
-        (2, '"Warm" meaning running?'),
-        (3, "Yes, for a month."),
-    ]
+    texts = [line.lstrip("- ") for cue in cues for line in cue.split("\n")]
+    assert [(s.turn, s.text) for s in sentences] == list(zip(turns, texts, strict=True))
 
 
 @pytest.mark.parametrize("lines", ["So the cost was\n-5 percent on the first bill.",  # a sign
