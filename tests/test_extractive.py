@@ -313,6 +313,10 @@ def test_abbreviations_do_not_end_sentences():
         ('We\'ll do an all-caps "MORE METROID VIBES!"', 'We\'ll do an all-caps "MORE METROID VIBES!".'),  # JS Party 200
         ('The software engineering "squeeze"', 'The software engineering "squeeze".'),  # a headline: Changelog News 150
         ("♪ This is the news ♪ The city lost power for a week. ♪ Dum", "The city lost power for a week."),  # captions' music
+        # half a parenthesis that spans two sentences (Changelog News 175); a list's "2)" stays
+        ("(My favorite idea here is that you talk to the Mayor.", "My favorite idea here is that you talk to the Mayor."),
+        ("And they coordinate everything.)", "They coordinate everything."),
+        ("Two reasons: 1) cost and 2) speed.", "Two reasons: 1) cost and 2) speed."),
     ],
 )
 def test_disfluencies_are_removed_without_changing_the_meaning(raw, clean):

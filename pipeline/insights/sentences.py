@@ -45,6 +45,7 @@ _LEADING = re.compile(r"^(?:(?:" + "|".join(BARE_LEADS) + r")\b(?!-)[,.]?\s+|(?:
                       + r"),\s+|so (?!much|many|far|long|few|little)(?=\w))+", re.I)
 _DANGLING = re.compile(r"[,;]?\s+(?:or|and|but|because|the|a|an)(?=[.!?]?$)", re.I)  # trailed off
 _SPACES = re.compile(r"\s+")
+_LIST_CLOSE = re.compile(r"(?:^|\s)\w\)\.?$")  # "... and 2)": a list's number, not a parenthesis
 _NON_SPACE = re.compile(r"\S+")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\((?:https?://|www\.)[^)\s]*\)")
 _EMPHASIS = re.compile(r"(?<![\w*])\*{1,2}([^*\n]+?)\*{1,2}(?![\w*])")
@@ -121,11 +122,22 @@ def clean_text(text: str) -> str:
     text = _DOUBLE_PUNCT.sub(r"\2", text)
     text = _SPACE_PUNCT.sub(r"\1", text)
     text = _DANGLING.sub("", re.sub(r",(?=[.!?]|$)", "", text).strip(" ,;"))
+    text = _balanced(text)
     text = _CLOSING_PERIOD.sub(r"\1.", text)  # so the sentence, not only the quote, ends
     if text and text[-1] not in ".!?:":  # 'the "squeeze"', '"MORE VIBES!"' and "(if you know!)" end; "Name:" leads in
         text += "."
     text = _LOWER_I.sub("I", text)
     return text[:1].upper() + text[1:]
+
+
+def _balanced(text: str) -> str:
+    """A sentence without the half of a parenthesis that another sentence holds: "(My favorite idea here is ..." reads
+    "My favorite idea here is ...", and "... everything.)" "... everything."; a list's "1)" stays."""
+    if text.startswith("(") and text.count("(") > text.count(")"):
+        text = text[1:].lstrip()
+    if text.endswith((")", ").")) and text.count(")") > text.count("(") and not _LIST_CLOSE.search(text):
+        text = text[:text.rindex(")")] + text[text.rindex(")") + 1:]
+    return text
 
 
 def _turns(transcript: Transcript) -> list[tuple[str | None, list[tuple[str, float, float]]]]:
