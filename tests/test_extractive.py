@@ -241,10 +241,13 @@ def test_a_linked_headline_is_a_sentence_of_its_own_whatever_comes_before_it():
     assert [s.text for s in sentences] == lines  # the headline opened on "[": it ran into the line before and after
     quoted = ['> "defaults are the most powerful force in technology"',  # News 150: a quote, then the next story
               "[Coding agents are already commoditized](https://www.seangoedecke.com/ai-agents-are-commoditized/)",
-              "Sean Goedecke says it's a tough market to sell a better AI coding agent in."]
+              "Sean Goedecke says it's a tough market to sell a better AI coding agent in.",
+              "[2026: the great engineering divergence](https://x.com/pauldix/status/2006423514446749965)",  # News 175
+              "Here's InfluxDB CTO, Paul Dix:"]
     sentences = split_sentences(Transcript([Segment(10.0 * i, 10.0 * i + 9, text) for i, text in enumerate(quoted)],
                                            "publisher", "vtt"))
     assert [s.text for s in sentences] == quoted
+    assert [s.is_headline for s in sentences] == [False, True, False, True, False]
 
 
 def test_a_link_target_is_not_read_as_garbled_speech():

@@ -78,7 +78,7 @@ class Sentence:
     def is_headline(self) -> bool:
         """True for a headline ("[We've tried to replace devs every decade since 1969](https://...)"): a short line
         without end punctuation, which only a title break makes a sentence of its own."""
-        return _bare_line(self.spoken)
+        return _bare_line(self.spoken) or _linked_line(self.text)
 
 
 def split_sentences(transcript: Transcript) -> list[Sentence]:
@@ -182,12 +182,18 @@ def _title_breaks(pieces: list[tuple[str, float, float]], starts: list[int]) -> 
     for k in range(1, len(pieces)):
         prev, nxt = (unmark(_HEADING.sub("", piece)) for piece in (pieces[k - 1][0], pieces[k][0]))  # "[Headline](...)" too
         lead_in = prev[:1].isupper() and prev.endswith(":") and len(prev.split()) <= MAX_TITLE_WORDS  # "Name:"
-        linked = _MD_LINK.fullmatch(pieces[k][0].strip()) is not None and _bare_line(nxt)
-        title = nxt[:1].isupper() and (lead_in or linked or (began and _bare_line(prev)))
+        headline = _bare_line(prev) or _linked_line(pieces[k - 1][0])
+        title = _linked_line(pieces[k][0]) or (nxt[:1].isupper() and (lead_in or (began and headline)))
         if title:
             breaks.append(starts[k] - 1)
         began = title or _ENDED.search(prev) is not None
     return breaks
+
+
+def _linked_line(text: str) -> bool:
+    """A line that is nothing but a short link: a publisher's headline ("[2026: the great engineering divergence](...)")."""
+    link = _MD_LINK.fullmatch(text.strip())
+    return link is not None and len(link.group(1).split()) <= MAX_TITLE_WORDS
 
 
 def _bare_line(text: str) -> bool:
