@@ -12,9 +12,9 @@ import pytest
 
 from pipeline.config import Settings
 from pipeline.ingest.transcripts import parse_transcript
-from pipeline.insights.extractive import EXTRACTOR, MAX_OVERLAP, extract_extractive
+from pipeline.insights.extractive import EXTRACTOR, MAX_OVERLAP, _leans_back, _passages, extract_extractive
 from pipeline.insights.features import UNRESOLVED_COST, lead_penalty, score_sentences, unresolved_cost
-from pipeline.insights.gates import EpisodeContext
+from pipeline.insights.gates import EpisodeContext, gate_reasons
 from pipeline.insights.sentences import Sentence, clean_text, split_sentences
 from pipeline.models import Segment, Transcript
 
@@ -248,6 +248,41 @@ def test_a_linked_headline_is_a_sentence_of_its_own_whatever_comes_before_it():
                                            "publisher", "vtt"))
     assert [s.text for s in sentences] == quoted
     assert [s.is_headline for s in sentences] == [False, True, False, True, False]
+
+
+def test_a_markdown_quotation_or_list_in_one_cue_is_read_block_by_block():
+    vtt = ("WEBVTT\n\n00:00:01.000 --> 00:00:09.000\n"  # Changelog News 130, as the shared scorer writes Markdown to VTT
+           "> **Good delivery fundamentals** – the team delivering its purpose, consistently and over time\n>\n"
+           "> **Good people fundamentals** – the necessary ongoing maintenance work for any team\n\n"
+           "00:00:09.000 --> 00:00:12.000\nIt's now time for Sponsored News!\n\n"
+           "00:00:12.000 --> 00:00:20.000\nI'll give you his seven things, but click through for more on each:\n\n"
+           "00:00:20.000 --> 00:00:26.000\n1. You outgrow every framework\n2. Patterns and methodologies fail\n\n"
+           "00:00:26.000 --> 00:00:30.000\nThink of a design document like a proof in mathematics.\n")
+    sentences = split_sentences(parse_transcript(vtt.encode(), filename="news.vtt"))
+
+    assert [clean_text(s.text) for s in sentences] == [
+        "Good delivery fundamentals – the team delivering its purpose, consistently and over time.",
+        "Good people fundamentals – the necessary ongoing maintenance work for any team.",
+        "It's now time for Sponsored News!",  # before, one sentence with the quotation, and all of it a sponsor read
+        "I'll give you his seven things, but click through for more on each:",
+        "You outgrow every framework.", "Patterns and methodologies fail.",  # was "You outgrow every framework 2."
+        "Think of a design document like a proof in mathematics."]
+    assert [s.is_list_item for s in sentences] == [False] * 4 + [True, True, False]
+    assert [gate is None for gate in gate_reasons(sentences)][:2] == [True, True]
+
+
+def test_a_passage_never_opens_on_a_list_item_mid_turn_or_runs_into_the_next_headline():
+    lines = ["I'll give you his seven things, but definitely click through for some deep insights on each one.",
+             "7. Never give up seeking truth",  # Changelog News 130: the last item, then the next story
+             "[Writing a good design document](https://grantslatton.com/how-to-design-document)",
+             "I made a short plea for design documents while discussing documentation strategies on Friends."]
+    scored = score_sentences(split_sentences(Transcript([Segment(10.0 * i, 10.0 * i + 9, text, "Jerod")
+                                                         for i, text in enumerate(lines)], "publisher", "vtt")),
+                             [None] * 4, EpisodeContext())
+
+    spans = {(a, b) for _, a, b in _passages(scored)}
+    assert (2, 4) in spans and not [(a, b) for a, b in spans if a == 1 or a < 2 < b]  # the item opens none; none spans
+    assert _leans_back(scored, 1) and not _leans_back(scored, 2)
 
 
 def test_a_link_target_is_not_read_as_garbled_speech():

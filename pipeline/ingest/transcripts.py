@@ -75,6 +75,8 @@ SHOUTED_SHARE = 0.95  # of those words, in capitals only: a transcript in capita
 MIN_SHOUTED_WORDS = 20
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _DIALOGUE_DASH = re.compile(r"^[-‐–]\s*(?=[^\W\d_]|[\"'“‘(\[])")  # "-Why?": subtitles' new speaker; not "--", "-5"
+_MARKDOWN_BLOCK = re.compile(r"^(?:>(?!>)\s*\S|\d{1,2}[.)]\s+\S|[*+]\s+\S)")  # a quoted line or a list item: a block
+_EMPTY_QUOTE = re.compile(r"^(?:>\s*)+$")  # "> " between two quoted paragraphs
 
 
 def transcript_format(link_type: str | None, url: str) -> str | None:
@@ -296,6 +298,8 @@ def _caption_turns(lines: list[str], start: float, end: float) -> list[tuple[str
     or more lines that all open so is read as one ">>" turn a line. Some put the dash before the second speaker
     only ("Why that order?" / "-Because ..."): a later line opening on a dash and a capital, after a line that ends a
     sentence, is a turn too; one that goes on from an unfinished line ("the tool" / "- the one I said") is text.
+    A publisher's Markdown puts a list or a quotation of several paragraphs in one cue: each quoted line ("> ...") and
+    list item ("2. ...") is a part of its own, so the sentences of one never run into the next.
     """
     if len(lines) > 1 and all(_DIALOGUE_DASH.match(line) for line in lines):
         lines = [f"{CAPTION_TURN} {_DIALOGUE_DASH.sub('', line, count=1)}" for line in lines]
@@ -303,7 +307,9 @@ def _caption_turns(lines: list[str], start: float, end: float) -> list[tuple[str
         lines = lines[:1] + [_answered(before, line) for before, line in pairwise(lines)]
     groups: list[list[str]] = []
     for line in lines:
-        if not groups or line.startswith(CAPTION_TURN):
+        if _EMPTY_QUOTE.match(line):
+            continue
+        if not groups or line.startswith(CAPTION_TURN) or _MARKDOWN_BLOCK.match(line):
             groups.append([])
         groups[-1].append(line)
     parts = [_normalise(" ".join(group)) for group in groups]  # "word\n, more" reads "word, more"

@@ -124,7 +124,8 @@ def _passages(scored: list[Scored]) -> list[tuple[float, int, int]]:
         lead = lead_penalty(scored, start)
         for stop in range(start + 1, min(start + MAX_SENTENCES, len(scored)) + 1):
             last = scored[stop - 1]
-            if last.gate != first.gate or last.sentence.turn != first.sentence.turn:
+            if (last.gate != first.gate or last.sentence.turn != first.sentence.turn
+                    or (stop - 1 > start and last.sentence.is_headline)):  # a headline starts the next story
                 break
             passage = scored[start:stop]
             words = sum(s.words for s in passage)
@@ -143,11 +144,12 @@ def _passages(scored: list[Scored]) -> list[tuple[float, int, int]]:
 
 
 def _leans_back(scored: list[Scored], start: int) -> bool:
-    """True when a sentence opens on a pronoun or connective ("It", "That's why") while its speaker was already talking:
-    a passage starting there would not name its subject, so only the passages that take in what came before it count."""
+    """True when a sentence opens on a pronoun or connective ("It", "That's why"), or is an item of a list, while its
+    speaker was already talking: a passage starting there would not name its subject, so only the passages that take
+    in what came before it count."""
     first = scored[start]
     return (start > 0 and scored[start - 1].sentence.turn == first.sentence.turn
-            and bool(BACKREF.match(first.clean) or SOFT_BACKREF.match(first.clean)))
+            and bool(BACKREF.match(first.clean) or SOFT_BACKREF.match(first.clean) or first.sentence.is_list_item))
 
 
 def _breaks_quotation(text: str) -> bool:

@@ -53,6 +53,9 @@ _EMPHASIS = re.compile(r"(?<![\w*])\*{1,2}([^*\n]+?)\*{1,2}(?![\w*])")
 # line starts a cue ("Finishing with > This is ..."); "> >" is an empty quoted line
 _QUOTE_LEAD = re.compile(r"^(?:>\s*)+|(?<=[.!?:])\s*(?:>\s*)+(?=\S)|\s+(?:>\s*)+(?=[\"“‘A-Z])")
 _CLOSING_PERIOD = re.compile(r"[.,]([\"”’]+)$")  # 'way."' and a trailed-off 'makes me,"' end 'way".', 'me".'
+_MD_ITEM = re.compile(r"^\s*(?:\d{1,2}[.)]|[*+])\s+(?=\S)")  # a Markdown list item's marker: "2. ", "* "
+_ITEM_NUMBER = re.compile(r"\s*\d{1,2}[.)]")  # all a span holds when its period is a list item's
+_MD_BLOCK = re.compile(r"^\s*(?:>(?!>)|(?:\d{1,2}[.)]|[*+])\s)")  # a quoted line or a list item
 _HEADING = re.compile(r"^#+\s*\W*")  # a Markdown heading's marks (and an emoji): "## 📰 The Classifieds"
 _SPACE_PUNCT = re.compile(r"\s+([,.;:!?])")
 _DOUBLE_PUNCT = re.compile(r"([,;])\s*([,;.!?])")
@@ -79,6 +82,11 @@ class Sentence:
         """True for a headline ("[We've tried to replace devs every decade since 1969](https://...)"): a short line
         without end punctuation, which only a title break makes a sentence of its own."""
         return _bare_line(self.spoken) or _linked_line(self.text)
+
+    @property
+    def is_list_item(self) -> bool:
+        """True for an item of a publisher's Markdown list ("2. Patterns and methodologies fail")."""
+        return _MD_ITEM.match(self.text) is not None
 
 
 def split_sentences(transcript: Transcript) -> list[Sentence]:
@@ -109,7 +117,7 @@ def unmark(text: str) -> str:
 
 def clean_text(text: str) -> str:
     """Remove disfluencies (fillers, false starts, repeats, sound markers) without changing what is said."""
-    text = _MARKER.sub("", unmark(text))
+    text = _MARKER.sub("", _MD_ITEM.sub("", unmark(text)))
     text = _TAG_QUESTION.sub(".", text)
     text = _PARENTHETICAL.sub(" ", text)
     text = _FILLER.sub(" ", text)
@@ -175,15 +183,18 @@ def _time_at(offset: int, starts: list[int], times: list[tuple[float, float, int
 
 
 def _title_breaks(pieces: list[tuple[str, float, float]], starts: list[int]) -> list[int]:
-    """Offsets where a short unpunctuated cue that began a sentence (a headline, "Name:") is followed by a new one, and
-    where a cue that is nothing but a linked headline ("[Coding agents are already commoditized](https://...)") starts."""
+    """Offsets where a short unpunctuated cue that began a sentence (a headline, "Name:") is followed by a new one,
+    where a cue that is nothing but a linked headline ("[Coding agents are already commoditized](https://...)") or a
+    list item ("2. Patterns and methodologies fail") starts, and where a quoted paragraph or list item ends."""
     breaks = []
     began = True  # whether cue k-1 starts a sentence
     for k in range(1, len(pieces)):
         prev, nxt = (unmark(_HEADING.sub("", piece)) for piece in (pieces[k - 1][0], pieces[k][0]))  # "[Headline](...)" too
         lead_in = prev[:1].isupper() and prev.endswith(":") and len(prev.split()) <= MAX_TITLE_WORDS  # "Name:"
         headline = _bare_line(prev) or _linked_line(pieces[k - 1][0])
-        title = _linked_line(pieces[k][0]) or (nxt[:1].isupper() and (lead_in or (began and headline)))
+        block = _MD_BLOCK.match(pieces[k - 1][0]) is not None  # a quoted paragraph or list item ends at its cue's end
+        title = (_linked_line(pieces[k][0]) or _MD_ITEM.match(pieces[k][0]) is not None
+                 or (nxt[:1].isupper() and (lead_in or block or (began and headline))))
         if title:
             breaks.append(starts[k] - 1)
         began = title or _ENDED.search(prev) is not None
@@ -212,8 +223,8 @@ def _sentence_spans(text: str, breaks: list[int], boundary: re.Pattern[str]) -> 
     for start, end in sorted(ends):
         if text.startswith(".", start) and not text.startswith("..", start):
             token = text[:start].rsplit(None, 1)[-1].lstrip("\"'“‘([").lower() if text[:start].strip() else ""
-            if token in ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
-                continue
+            if token in ABBREVIATIONS or (len(token) == 1 and token.isalpha()) or _ITEM_NUMBER.fullmatch(text[begin:end]):
+                continue  # "e.g.", an initial, or a list item's number ("2. Patterns and ...")
         if text[begin:end].strip():
             spans.append(_strip_span(text, begin, end))
         begin = end
