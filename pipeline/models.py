@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 CAPTION_TURN = ">>"  # opening a segment's text: a new speaker, unnamed (broadcast captions mark a change so)
+# opening a line or segment: a block of a publisher's Markdown, a quoted paragraph ("> ...") or list item ("2. ...")
+MARKDOWN_BLOCK = re.compile(r"^\s*(?:>(?!>)\s*\S|(?:\d{1,2}[.)]|[*+])\s+\S)")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 from ..errors import TranscriptError
-from ..models import CAPTION_TURN, Segment, Transcript, TranscriptLink
+from ..models import CAPTION_TURN, MARKDOWN_BLOCK, Segment, Transcript, TranscriptLink
 from .json_transcripts import MAX_TIME_S, json_pieces
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,6 @@ SHOUTED_SHARE = 0.95  # of those words, in capitals only: a transcript in capita
 MIN_SHOUTED_WORDS = 20
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _DIALOGUE_DASH = re.compile(r"^[-‐–]\s*(?=[^\W\d_]|[\"'“‘(\[])")  # "-Why?": subtitles' new speaker; not "--", "-5"
-_MARKDOWN_BLOCK = re.compile(r"^(?:>(?!>)\s*\S|\d{1,2}[.)]\s+\S|[*+]\s+\S)")  # a quoted line or a list item: a block
 _EMPTY_QUOTE = re.compile(r"^(?:>\s*)+$")  # "> " between two quoted paragraphs
 
 
@@ -309,7 +308,7 @@ def _caption_turns(lines: list[str], start: float, end: float) -> list[tuple[str
     for line in lines:
         if _EMPTY_QUOTE.match(line):
             continue
-        if not groups or line.startswith(CAPTION_TURN) or _MARKDOWN_BLOCK.match(line):
+        if not groups or line.startswith(CAPTION_TURN) or MARKDOWN_BLOCK.match(line):
             groups.append([])
         groups[-1].append(line)
     parts = [_normalise(" ".join(group)) for group in groups]  # "word\n, more" reads "word, more"

@@ -6,7 +6,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from ..models import CAPTION_TURN, Transcript
+from ..models import CAPTION_TURN, MARKDOWN_BLOCK, Transcript
 from .boundaries import boundary_probabilities
 
 ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "vs", "etc", "inc", "ltd", "jr", "sr", "approx", "e.g", "i.e",
@@ -55,7 +55,6 @@ _QUOTE_LEAD = re.compile(r"^(?:>\s*)+|(?<=[.!?:])\s*(?:>\s*)+(?=\S)|\s+(?:>\s*)+
 _CLOSING_PERIOD = re.compile(r"[.,]([\"”’]+)$")  # 'way."' and a trailed-off 'makes me,"' end 'way".', 'me".'
 _MD_ITEM = re.compile(r"^\s*(?:\d{1,2}[.)]|[*+])\s+(?=\S)")  # a Markdown list item's marker: "2. ", "* "
 _ITEM_NUMBER = re.compile(r"\s*\d{1,2}[.)]")  # all a span holds when its period is a list item's
-_MD_BLOCK = re.compile(r"^\s*(?:>(?!>)|(?:\d{1,2}[.)]|[*+])\s)")  # a quoted line or a list item
 _HEADING = re.compile(r"^#+\s*\W*")  # a Markdown heading's marks (and an emoji): "## 📰 The Classifieds"
 _SPACE_PUNCT = re.compile(r"\s+([,.;:!?])")
 _DOUBLE_PUNCT = re.compile(r"([,;])\s*([,;.!?])")
@@ -192,7 +191,7 @@ def _title_breaks(pieces: list[tuple[str, float, float]], starts: list[int]) -> 
         prev, nxt = (unmark(_HEADING.sub("", piece)) for piece in (pieces[k - 1][0], pieces[k][0]))  # "[Headline](...)" too
         lead_in = prev[:1].isupper() and prev.endswith(":") and len(prev.split()) <= MAX_TITLE_WORDS  # "Name:"
         headline = _bare_line(prev) or _linked_line(pieces[k - 1][0])
-        block = _MD_BLOCK.match(pieces[k - 1][0]) is not None  # a quoted paragraph or list item ends at its cue's end
+        block = MARKDOWN_BLOCK.match(pieces[k - 1][0]) is not None  # a quoted paragraph or list item ends at its cue's end
         title = (_linked_line(pieces[k][0]) or _MD_ITEM.match(pieces[k][0]) is not None
                  or (nxt[:1].isupper() and (lead_in or block or (began and headline))))
         if title:
