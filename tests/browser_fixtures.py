@@ -31,6 +31,9 @@ VIEWPORT = {"width": 1280, "height": 860}
 START_TIMEOUT_S = 60
 PAGE_TIMEOUT_MS = 90_000
 JOB_TIMEOUT_MS = 300_000
+# Opening an expander: on a loaded machine (CI, 2 cores, a browser, the app and a job) a rerun after signing in can
+# re-mount it closed well after the click, so the content is looked for this many times, this long each time.
+REVEAL_TRIES, REVEAL_WAIT_MS = 8, 10_000
 JOB_START_S = 60  # from a click to its background job's log file, on a loaded machine
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 SETTLED = "() => !document.querySelector('[data-testid=stSkeleton], [data-testid=stSkeletonElement]')"
@@ -119,14 +122,14 @@ def reveal(page: object, header: str, target: object) -> None:
     """
     expander = page.locator('[data-testid="stExpander"]').filter(  # type: ignore[attr-defined]
         has=page.get_by_text(header, exact=True)).last  # type: ignore[attr-defined]
-    for _ in range(4):
+    for _ in range(REVEAL_TRIES):
         settle(page)
         if target.is_visible() and target.is_enabled():  # type: ignore[attr-defined]
             return
         if expander.locator('[data-testid="stExpanderDetails"]').first.get_attribute("inert") is not None:
             page.get_by_text(header, exact=True).click()  # type: ignore[attr-defined]
         try:
-            target.wait_for(state="visible", timeout=5_000)  # type: ignore[attr-defined]
+            target.wait_for(state="visible", timeout=REVEAL_WAIT_MS)  # type: ignore[attr-defined]
         except PlaywrightTimeout:
             continue
     settle(page)
