@@ -6,8 +6,9 @@ import re
 from dataclasses import dataclass, field
 
 CAPTION_TURN = ">>"  # opening a segment's text: a new speaker, unnamed (broadcast captions mark a change so)
+LIST_MARKER = r"(?:\d{1,2}[.)]|[*+])"  # a Markdown list item's number or bullet: "2.", "1)", "*"
 # opening a line or segment: a block of a publisher's Markdown, a quoted paragraph ("> ...") or list item ("2. ...")
-MARKDOWN_BLOCK = re.compile(r"^\s*(?:>(?!>)\s*\S|(?:\d{1,2}[.)]|[*+])\s+\S)")
+MARKDOWN_BLOCK = re.compile(rf"^\s*(?:>(?!>)\s*\S|{LIST_MARKER}\s+\S)")
 
 
 @dataclass(frozen=True)

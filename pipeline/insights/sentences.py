@@ -6,7 +6,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from ..models import CAPTION_TURN, MARKDOWN_BLOCK, Transcript
+from ..models import CAPTION_TURN, LIST_MARKER, MARKDOWN_BLOCK, Transcript
 from .boundaries import boundary_probabilities
 
 ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "vs", "etc", "inc", "ltd", "jr", "sr", "approx", "e.g", "i.e",
@@ -53,7 +53,7 @@ _EMPHASIS = re.compile(r"(?<![\w*])\*{1,2}([^*\n]+?)\*{1,2}(?![\w*])")
 # line starts a cue ("Finishing with > This is ..."); "> >" is an empty quoted line
 _QUOTE_LEAD = re.compile(r"^(?:>\s*)+|(?<=[.!?:])\s*(?:>\s*)+(?=\S)|\s+(?:>\s*)+(?=[\"“‘A-Z])")
 _CLOSING_PERIOD = re.compile(r"[.,]([\"”’]+)$")  # 'way."' and a trailed-off 'makes me,"' end 'way".', 'me".'
-_MD_ITEM = re.compile(r"^\s*(?:\d{1,2}[.)]|[*+])\s+(?=\S)")  # a Markdown list item's marker: "2. ", "* "
+_MD_ITEM = re.compile(rf"^\s*{LIST_MARKER}\s+(?=\S)")  # a Markdown list item's marker: "2. ", "* "
 _ITEM_NUMBER = re.compile(r"\s*\d{1,2}[.)]")  # all a span holds when its period is a list item's
 _HEADING = re.compile(r"^#+\s*\W*")  # a Markdown heading's marks (and an emoji): "## 📰 The Classifieds"
 _SPACE_PUNCT = re.compile(r"\s+([,.;:!?])")
