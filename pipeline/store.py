@@ -46,6 +46,7 @@ STRS = pa.list_(pa.string())
 # two writers racing to insert the same key both succeed); the column must then be non-nullable.
 PRIMARY_KEY = {b"lance-schema:unenforced-primary-key": b"true"}
 T = TypeVar("T")
+CONFLICTS = ("Commit conflict", "Incompatible transaction")  # Lance's words for a write another one beat
 COMMIT_ATTEMPTS = 6  # merges tried when many writers conflict (each try is Lance's own 20 quick retries)
 
 SCHEMAS: dict[str, pa.Schema] = {
@@ -596,7 +597,8 @@ class Store:
 
 
 def _committed(write: Callable[[], T], table: str) -> T:
-    """Run a merge, again after a pause when Lance gave up on a commit conflict (its own retries spent).
+    """Run a merge, again after a pause when Lance gave up on a commit conflict (its own retries spent), or refused it
+    as incompatible with a concurrent one ("Incompatible transaction": another writer's overwrite landed first).
 
     A merge that failed to commit changed nothing, so running it again is safe: against the newer version an
     insert-if-absent finds the other writer's key and inserts nothing, which is how a racing writer learns it lost.
@@ -606,7 +608,7 @@ def _committed(write: Callable[[], T], table: str) -> T:
         try:
             return write()
         except RuntimeError as exc:
-            if "Commit conflict" not in str(exc):
+            if not any(sign in str(exc) for sign in CONFLICTS):
                 raise
             if attempt == COMMIT_ATTEMPTS:
                 raise StoreError(f"Too many writers changed the {table} table at once and this change could not be "
