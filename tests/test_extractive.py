@@ -379,6 +379,8 @@ def test_a_passage_that_points_at_a_thing_it_never_names_costs(text, unnamed):
      "phones.", True),  # an anecdote's opening: Ship It 135
     ("Well, you start building stuff with HomeBrew - what if you wanna have multiple different versions of libraries.",
      True),  # goes on from what was said: Practical AI 101
+    ("So if anyone runs software at a video game company or infrastructure video company and you're allowed to talk "
+     "about it...", True),  # a condition with nothing it leads to: Ship It 135
     ("If your business sucks at basic data management, if you can't even run SQL queries over your stuff, you're not "
      "gonna get to do data science.", False),  # a claim that stands alone: Practical AI 101
     ("The fourth quarter is when most of our customers renew their contracts, because budgets reset in January.", False),

@@ -61,7 +61,8 @@ QUESTION = re.compile(r"\?[\"'”’)]*$|^\W*(?:can|could|would|will|do|does|did
                       r"(?:^|[,;]\s*)(?:so\s+|and\s+|but\s+)?(?:do|does|did|would|could|can|will|are|have)\s+you\s+"
                       r"(?:think|know|see|feel|believe|expect|agree|say)\b", re.I)
 META = re.compile(r"\b(?:episodes?|shows?|podcasts?|listeners?|listening|hosts?|guests?)\b", re.I)  # talk about the show
-DANGLING = re.compile(r"^\W*(?:if|when|whenever|because|although|while|unless)\b(?:[^,;:—-]*|.*\.\.\.|.*…)$", re.I)
+DANGLING = re.compile(r"^\W*(?:(?:so|and|but|well|now),? )?(?:if|when|whenever|because|although|while|unless)\b"
+                      r"(?:[^,;:—-]*|.*\.\.\.|.*…)$", re.I)
 SETUP = re.compile(r"^\W*(?:say|imagine|suppose|let's say|picture this|for example|for instance)\b", re.I)
 LAUGHTER = re.compile(r"[\[(](?:laugh\w*|chuckles?|crosstalk)[\])]|\b(?:haha\w*|lol)\b", re.I)
 UNCLEAR = re.compile(r"[\[(](?:unintelligible|inaudible|crosstalk)[^\])]*[\])]", re.I)
