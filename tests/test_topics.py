@@ -12,7 +12,7 @@ from pipeline.engine.labels import auto_label, topic_phrases
 from pipeline.engine.topic_edits import merge_topics, rename_topic
 from pipeline.engine.topic_names import Name, carry_names, forget_unsaid
 from pipeline.engine.topic_views import topic_insights, topic_list, topic_map, topic_trend, trend_freq
-from pipeline.engine.topics import LABEL_MEMBERS, _label_sample, assign_topics, topics
+from pipeline.engine.topics import LABEL_MEMBERS, _choose_k, _label_sample, assign_topics, topics
 from pipeline.errors import PodbriefError
 from pipeline.store import Store, open_store, sql_in
 from tests.engine_fixtures import Engine, add_extra_insights, build_engine
@@ -351,3 +351,17 @@ def test_a_name_one_member_said_gives_way_once_enough_members_share_a_phrase() -
 
     assert grown[0].label is None  # two members say "AI coding": a new topic would be called that
     assert alone[0].label == "Engineer analogy"  # no phrase is shared yet: the name stays, as stable as it was
+
+
+def test_a_store_that_grew_a_little_keeps_at_least_its_topics_however_the_silhouettes_fall() -> None:
+    """Silhouettes of sentence embeddings are flat and noisy: the seeded demo went from 8 topics to 3 when 23 insights
+    were added, and dropped 6 topics' ids. Until the store has doubled, k falls no lower than the previous k."""
+    rng = np.random.default_rng(7)
+    themes = rng.normal(size=(3, 384))
+    sample = np.vstack([theme + 0.15 * rng.normal(size=(30, 384)) for theme in themes])  # three tight themes
+    sample /= np.linalg.norm(sample, axis=1, keepdims=True)
+
+    fresh, _ = _choose_k(sample.astype(np.float32), 90, None)
+    kept, _ = _choose_k(sample.astype(np.float32), 90, 6)
+
+    assert fresh == 3 and kept == 6

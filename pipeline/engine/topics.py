@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 MIN_INSIGHTS = 10  # fewer insights than this are not clustered
 MIN_TOPICS = 2
 SMALL_STORE_TOPICS = 20  # the most topics the n/6 rule for small stores may ask for
-KEEP_K_GROWTH = 2  # the previous k is preferred until the store has doubled since it was chosen
+KEEP_K_GROWTH = 2  # the previous k is preferred, and is the least k, until the store has doubled since it was chosen
 MAX_TOPICS = 200
 K_CANDIDATES = 5  # values of k tried between MAX(k_auto / 2) and k_auto
 SILHOUETTE_SAMPLE = 3000
@@ -244,7 +244,8 @@ def _cluster(vectors: np.ndarray, previous: list[np.ndarray], *, keep_k: bool) -
 
 
 def _choose_k(sample: np.ndarray, n: int, previous_k: int | None) -> tuple[int, dict[int, np.ndarray]]:
-    """k by silhouette on a sample among values up to ~sqrt(n/2) (n/6 for small n), preferring the previous k when close.
+    """k by silhouette on a sample among values up to ~sqrt(n/2) (n/6 for small n), preferring the previous k when close
+    and never going below it: silhouettes this flat are noise, and a 20% larger store is no reason to lose topics.
 
     One k-means at the largest k; each smaller k groups those centres, so trying several k costs little more.
     """
@@ -256,8 +257,8 @@ def _choose_k(sample: np.ndarray, n: int, previous_k: int | None) -> tuple[int, 
     top = max(MIN_TOPICS, min(top, len(sample) // MIN_TOPIC_SIZE))
     low = max(MIN_TOPICS, min(top, round(np.sqrt(n / 2))) // 2)
     candidates = {int(k) for k in np.linspace(low, top, K_CANDIDATES).round()}
-    if previous_k and MIN_TOPICS <= previous_k <= top:
-        candidates.add(previous_k)
+    if previous_k and MIN_TOPICS <= previous_k <= top:  # a store that grew a little keeps its topics: k falls no lower
+        candidates = {k for k in candidates if k > previous_k} | {previous_k}
     fine = KMeans(top, n_init=1, max_iter=100, random_state=SEED).fit(sample)
     fine_centres = _unit(fine.cluster_centers_.astype(np.float32))
     weights = np.bincount(fine.labels_, minlength=top)
