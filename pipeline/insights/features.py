@@ -61,8 +61,8 @@ QUESTION = re.compile(r"\?[\"'”’)]*$|^\W*(?:can|could|would|will|do|does|did
                       r"(?:^|[,;]\s*)(?:so\s+|and\s+|but\s+)?(?:do|does|did|would|could|can|will|are|have)\s+you\s+"
                       r"(?:think|know|see|feel|believe|expect|agree|say)\b", re.I)
 META = re.compile(r"\b(?:episodes?|shows?|podcasts?|listeners?|listening|hosts?|guests?)\b", re.I)  # talk about the show
-DANGLING = re.compile(r"^\W*(?:(?:so|and|but|well|now),? )?(?:if|when|whenever|because|although|while|unless)\b"
-                      r"(?:[^,;:—-]*|.*\.\.\.|.*…)$", re.I)
+LEADS_IN = r"^\W*(?:(?:so|and|but|well|now|i think|i mean),? )*"  # words a speaker opens on before saying anything
+DANGLING = re.compile(LEADS_IN + r"(?:if|when|whenever|because|although|while|unless)\b(?:[^,;:—-]*|.*\.\.\.|.*…)$", re.I)
 SETUP = re.compile(r"^\W*(?:say|imagine|suppose|let's say|picture this|for example|for instance)\b", re.I)
 LAUGHTER = re.compile(r"[\[(](?:laugh\w*|chuckles?|crosstalk)[\])]|\b(?:haha\w*|lol)\b", re.I)
 UNCLEAR = re.compile(r"[\[(](?:unintelligible|inaudible|crosstalk)[^\])]*[\])]", re.I)
@@ -93,8 +93,8 @@ SITUATION = frozenset({"time", "week", "year", "point", "kind", "sort", "thing",
 HEADLINE_BONUS = 0.1  # a passage that opens on a headline opens on its subject; found 12 -> 13 of 30, 35 of 114 either way
 STORY_COST = 0.1  # an anecdote's opening ("There was a bill the other day"); 0.1 and 0.2: 13/30 and 28/114, as without
 UNRESOLVED_COST = 0.15  # per unnamed "this library", up to two; found 13/30 (dev), 26/114 (bench/labelled): was 13, 21
-STORY = re.compile(r"^\W*(?:(?:so|and|but|well|i think|i mean),? )*(?:there (?:was|were)|i remember|one time|back (?:in|when)|"
-                   r"years ago)\b|\bthe other day\b", re.I)  # a story's opening: the point, if any, comes later
+STORY = re.compile(LEADS_IN + r"(?:there (?:was|were)|i remember|one time|back (?:in|when)|years ago)\b|\bthe other day\b",
+                   re.I)  # a story's opening: the point, if any, comes later
 RAW_LEAD = re.compile(r"^\W*(?:and|but|or|because|i mean|like|yeah|yes|no(?=[,.!])|right|exactly|well(?!-))\b", re.I)  # goes on
 CONTINUES = ("...", "…", "-", "—", ",", ":")  # a sentence ending so leaves its thought to the next one
 WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*|\d[\d.,:%]*")
